@@ -194,7 +194,7 @@ func checkURL(u *url.URL, prefixes []string) error {
 		return errors.New("URL has no host")
 	}
 	if len(prefixes) > 0 && !InScope(u.String(), prefixes) {
-		return fmt.Errorf("%s: %w", u, ErrOutOfScope)
+		return ErrOutOfScope
 	}
 	return nil
 }
