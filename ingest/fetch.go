@@ -246,6 +246,9 @@ func readBody(resp *http.Response, limit int64, truncate bool) ([]byte, error) {
 	case "", "identity":
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(r)
+		if err == io.EOF {
+			return nil, nil // an empty body, labelled gzip
+		}
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
 		}

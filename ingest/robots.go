@@ -190,8 +190,9 @@ func (r *Robots) Allowed(path string) bool {
 	}
 	path = normalizeRobotsPath(path)
 	allowed, best := true, -1
+	pos := make([]int, 0, len(path)+1)
 	for _, rule := range r.rules {
-		if rule.length < best || (rule.length == best && !rule.allow) || !rule.matches(path) {
+		if rule.length < best || (rule.length == best && !rule.allow) || !rule.matches(path, pos) {
 			continue
 		}
 		allowed, best = rule.allow, rule.length
@@ -201,13 +202,13 @@ func (r *Robots) Allowed(path string) bool {
 
 // matches reports whether the rule's pattern matches a prefix of path ('*' any run of bytes, a final '$'
 // the end of the path). It tracks every position the pattern could have reached, so the cost is bounded
-// by len(pattern)×len(path) whatever the wildcards.
-func (rule robotsRule) matches(path string) bool {
+// by len(pattern)×len(path) whatever the wildcards; pos is scratch space of capacity len(path)+1.
+func (rule robotsRule) matches(path string, pos []int) bool {
 	if rule.literals > len(path) {
 		return false
 	}
 	pat := rule.pattern
-	pos := make([]int, 1, len(path)+1)
+	pos = append(pos[:0], 0)
 	for i := 0; i < len(pat); i++ {
 		switch {
 		case pat[i] == '$' && i == len(pat)-1:

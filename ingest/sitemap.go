@@ -125,9 +125,10 @@ func parseLastMod(s string) time.Time {
 }
 
 // Sitemap fetches sitemapURL and, through sitemap indexes, its children on the same host, up to three
-// levels deep. It returns at most 50,000 distinct URLs, keeping only those inside allowedPrefixes (no
-// prefixes keeps all). If the first sitemap fails, Sitemap returns just the error; if a child fails or
-// ctx ends, it returns the URLs read so far together with the error.
+// levels deep; each file may be as large as the protocol allows (50 MB), whatever FetchOptions.MaxBytes
+// says. It returns at most 50,000 distinct URLs, keeping only those inside allowedPrefixes (no prefixes
+// keeps all). If the first sitemap fails, Sitemap returns just the error; if a child fails or ctx ends,
+// it returns the URLs read so far together with the error.
 func (f *Fetcher) Sitemap(ctx context.Context, sitemapURL string, allowedPrefixes []string) ([]SitemapURL, error) {
 	root, err := url.Parse(sitemapURL)
 	if err != nil {
@@ -176,7 +177,7 @@ func (f *Fetcher) Sitemap(ctx context.Context, sitemapURL string, allowedPrefixe
 
 // sitemapFile fetches and parses one sitemap or sitemap index.
 func (f *Fetcher) sitemapFile(ctx context.Context, sitemapURL string) ([]SitemapURL, []string, error) {
-	resp, err := f.Fetch(ctx, Request{URL: sitemapURL})
+	resp, err := f.fetch(ctx, Request{URL: sitemapURL}, maxSitemapBytes, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sitemap: %w", err)
 	}

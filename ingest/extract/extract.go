@@ -86,7 +86,7 @@ func HTML(body []byte, pageURL string) (*Document, error) {
 		d.Canonical = pageURL
 	}
 
-	root, sections, err := mainContent(doc, m.base)
+	root, sections, err := mainContent(doc)
 	if err != nil {
 		return nil, fmt.Errorf("extract html %s: %w", pageURL, err)
 	}

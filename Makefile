@@ -1,0 +1,34 @@
+# The few commands people type. Each works on a fresh Debian/Ubuntu machine: scripts/postgres
+# installs and starts PostgreSQL with pgvector under ./var/pg.
+GO ?= go
+PG_URL = $$(scripts/postgres url)
+
+.PHONY: demo test bench lint build db stop-db
+
+## demo: set up PostgreSQL+pgvector, ingest the demo agency sites, and answer questions
+demo: build db
+	DATABASE_URL=$(PG_URL) ./lots demo
+
+## test: run every test against a real PostgreSQL+pgvector (started if needed)
+test: db
+	LOTS_TEST_DATABASE_URL=$(PG_URL) $(GO) test -race -count=1 ./...
+
+## bench: ingestion and search benchmarks (Go benchmarks and lots bench)
+bench: build db
+	LOTS_TEST_DATABASE_URL=$(PG_URL) $(GO) test -run='^$$' -bench=. -benchtime=3x ./...
+	DATABASE_URL=$(PG_URL) ./lots bench
+
+## lint: formatting, vet and staticcheck
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+build:
+	$(GO) build -o lots ./cmd/lots
+
+db:
+	@scripts/postgres >/dev/null
+
+stop-db:
+	scripts/postgres stop

@@ -1,0 +1,199 @@
+// Package assistant answers questions from the vetted sources: it detects the question's
+// language, retrieves passages, and composes an answer that quotes or paraphrases them with
+// numbered citations — or says plainly that the sources do not cover the question.
+package assistant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nyisverige/lots/retrieval"
+	"github.com/nyisverige/lots/retrieval/store"
+)
+
+// Citation is a numbered reference from an answer to the passage it rests on. Its JSON form is
+// part of the documented contract of `lots ask --json` and the chat protocol.
+type Citation struct {
+	N        int    `json:"n"`
+	Title    string `json:"title"`
+	URL      string `json:"url"`
+	Agency   string `json:"agency"`
+	Language string `json:"language"`
+	Passage  string `json:"passage"`
+	Fetched  string `json:"fetched"` // date the page was fetched, YYYY-MM-DD
+}
+
+// Answer is Lots' reply to one question.
+type Answer struct {
+	Answer    string     `json:"answer"`
+	Language  string     `json:"language"`
+	Answered  bool       `json:"answered"` // false when the sources do not cover the question
+	Citations []Citation `json:"citations"`
+	Mode      string     `json:"mode"` // "extractive" or "generative"
+}
+
+// Question is what the asker asked.
+type Question struct {
+	Text     string
+	Language string // the asker's chosen language; detected from Text when empty
+}
+
+// Generator writes an answer from retrieved passages with a language model. The answer must
+// cite passages by number; Assistant checks the citations.
+type Generator interface {
+	Generate(ctx context.Context, question, language string, passages []store.Hit) (string, error)
+}
+
+// Assistant answers questions.
+type Assistant struct {
+	searcher  *retrieval.Searcher
+	generator Generator // nil: extractive answers only
+	messages  *Messages
+	log       *slog.Logger
+	cfg       Config
+}
+
+// Config tunes answering.
+type Config struct {
+	MaxCitations int           // passages quoted or given to the model; default 3
+	GenerateTime time.Duration // the model's time before the extractive answer is used; default 20s
+	DefaultLang  string        // when the question's language cannot be told; default "sv"
+}
+
+// ErrEmptyQuestion is returned for a question with no words.
+var ErrEmptyQuestion = errors.New("the question is empty")
+
+// MaxQuestionLength bounds a question, in bytes.
+const MaxQuestionLength = 2000
+
+// New returns an Assistant. gen may be nil for extractive answers only.
+func New(s *retrieval.Searcher, gen Generator, m *Messages, log *slog.Logger, cfg Config) *Assistant {
+	if cfg.MaxCitations <= 0 {
+		cfg.MaxCitations = 3
+	}
+	if cfg.GenerateTime <= 0 {
+		cfg.GenerateTime = 20 * time.Second
+	}
+	if cfg.DefaultLang == "" {
+		cfg.DefaultLang = "sv"
+	}
+	return &Assistant{searcher: s, generator: gen, messages: m, log: log, cfg: cfg}
+}
+
+// Messages are the assistant's own sentences in every language.
+func (a *Assistant) Messages() *Messages { return a.messages }
+
+// Answer answers one question.
+func (a *Assistant) Answer(ctx context.Context, q Question) (Answer, error) {
+	text := strings.TrimSpace(q.Text)
+	if len(retrieval.Words(text)) == 0 {
+		return Answer{}, ErrEmptyQuestion
+	}
+	if len(text) > MaxQuestionLength {
+		return Answer{}, fmt.Errorf("the question is longer than %d bytes", MaxQuestionLength)
+	}
+	lang := q.Language
+	if !slices.Contains(retrieval.Languages, lang) {
+		lang = a.detect(text)
+	}
+	res, err := a.searcher.Search(ctx, retrieval.Query{Text: text, Language: lang, Limit: 8})
+	if err != nil {
+		return Answer{}, fmt.Errorf("answer: %w", err)
+	}
+	if !res.Confident || len(res.Hits) == 0 {
+		return a.notCovered(lang, res.Hits), nil
+	}
+	passages := a.choose(res.Hits)
+	if a.generator != nil {
+		ans, err := a.generate(ctx, text, lang, passages, res.Fallback)
+		if err == nil {
+			return ans, nil
+		}
+		if errors.Is(err, ErrModelNotCovered) {
+			return a.notCovered(lang, res.Hits), nil
+		}
+		a.log.WarnContext(ctx, "generative answer failed; answering extractively", "err", err)
+	}
+	return a.extractive(text, lang, passages, res.Fallback), nil
+}
+
+// detect tells the question's language, or the default when it has no letters of any supported script.
+func (a *Assistant) detect(text string) string {
+	// Even an unsure guess among the supported languages beats the default: a short question's
+	// script and words usually do tell. The asker can always choose the language instead.
+	if lang, _ := retrieval.DetectLanguage(text); lang != "" {
+		return lang
+	}
+	return a.cfg.DefaultLang
+}
+
+// choose keeps the best passages: the top one, and others nearly as relevant.
+func (a *Assistant) choose(hits []store.Hit) []store.Hit {
+	top := hits[0].Similarity
+	out := []store.Hit{hits[0]}
+	for _, h := range hits[1:] {
+		if len(out) == a.cfg.MaxCitations {
+			break
+		}
+		if h.Similarity >= top*0.8 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// extractive quotes the most relevant sentences of each passage, verbatim, with its number.
+func (a *Assistant) extractive(question, lang string, passages []store.Hit, fallback bool) Answer {
+	var b strings.Builder
+	if fallback {
+		b.WriteString(a.messages.Text(lang, MsgOnlyAvailableIn, "{language}", a.messages.LanguageName(lang, passages[0].Language)))
+		b.WriteString("\n\n")
+	}
+	b.WriteString(a.messages.Text(lang, MsgFromAgency, "{agency}", passages[0].Agency))
+	for i, p := range passages {
+		b.WriteString("\n\n")
+		b.WriteString(quote(question, p.Text, 3))
+		fmt.Fprintf(&b, " [%d]", i+1)
+	}
+	return Answer{Answer: b.String(), Language: lang, Answered: true, Citations: citations(passages), Mode: "extractive"}
+}
+
+// notCovered says honestly that the sources do not answer, naming the agency most likely to know
+// when the nearest passages point to one.
+func (a *Assistant) notCovered(lang string, hits []store.Hit) Answer {
+	text := a.messages.Text(lang, MsgNotCoveredGeneral)
+	if agency := likelyAgency(hits); agency != "" {
+		text = a.messages.Text(lang, MsgNotCovered, "{agency}", agency)
+	}
+	return Answer{Answer: text, Language: lang, Answered: false, Citations: []Citation{}, Mode: "extractive"}
+}
+
+// likelyAgency is the agency of most of the nearest passages, if they agree enough.
+func likelyAgency(hits []store.Hit) string {
+	counts := map[string]int{}
+	best, bestN := "", 0
+	for _, h := range hits[:min(5, len(hits))] {
+		counts[h.Agency]++
+		if counts[h.Agency] > bestN {
+			best, bestN = h.Agency, counts[h.Agency]
+		}
+	}
+	if bestN >= 3 {
+		return best
+	}
+	return ""
+}
+
+func citations(passages []store.Hit) []Citation {
+	out := make([]Citation, len(passages))
+	for i, p := range passages {
+		out[i] = Citation{N: i + 1, Title: p.Title, URL: p.URL, Agency: p.Agency, Language: p.Language,
+			Passage: p.Text, Fetched: p.FetchedAt.UTC().Format("2006-01-02")}
+	}
+	return out
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/retrieval"
+)
+
+// Config is every setting of lots, from flags and LOTS_* environment variables (flags win).
+// Secrets (API keys) come only from the environment, so they never show in a process list.
+type Config struct {
+	DatabaseURL string
+	LogLevel    slog.Level
+
+	Embedder       string // local | openai
+	EmbedDims      int
+	EmbedURL       string
+	EmbedModel     string
+	EmbedKey       string
+	MinSimilarity  float64 // 0: the embedder's default
+	ChatURL        string
+	ChatModel      string // empty: extractive answers only
+	ChatKey        string
+	ChatTimeout    time.Duration
+	SourcesFile    string
+	DemoAddr       string
+	RequestTimeout time.Duration
+}
+
+// defaultMinSimilarity is the relevance threshold per embedder kind, calibrated on the demo
+// corpus's evaluation set (see README, Quality).
+var defaultMinSimilarity = map[string]float64{"local": 0.30, "openai": 0.35}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// bindConfig registers the shared flags on fs with defaults from the environment.
+func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
+	c := &Config{}
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", env("LOTS_DATABASE_URL", "")), "PostgreSQL URL (env DATABASE_URL)")
+	logLevel := fs.String("log-level", env("LOTS_LOG_LEVEL", "info"), "debug, info, warn or error (env LOTS_LOG_LEVEL)")
+	fs.StringVar(&c.Embedder, "embedder", env("LOTS_EMBEDDER", "local"), "local or openai (env LOTS_EMBEDDER)")
+	dims := fs.String("embed-dimensions", env("LOTS_EMBED_DIMENSIONS", "0"), "vector size; 0 = the embedder's own (env LOTS_EMBED_DIMENSIONS)")
+	fs.StringVar(&c.EmbedURL, "embed-url", env("LOTS_EMBED_URL", ""), "OpenAI-compatible base URL for embeddings (env LOTS_EMBED_URL)")
+	fs.StringVar(&c.EmbedModel, "embed-model", env("LOTS_EMBED_MODEL", "text-embedding-3-small"), "embedding model (env LOTS_EMBED_MODEL)")
+	minSim := fs.String("min-similarity", env("LOTS_MIN_SIMILARITY", "0"), "relevance threshold; 0 = the embedder's default (env LOTS_MIN_SIMILARITY)")
+	fs.StringVar(&c.ChatURL, "chat-url", env("LOTS_CHAT_URL", ""), "OpenAI-compatible base URL for answers (env LOTS_CHAT_URL)")
+	fs.StringVar(&c.ChatModel, "chat-model", env("LOTS_CHAT_MODEL", ""), "chat model; empty = extractive answers (env LOTS_CHAT_MODEL)")
+	chatTimeout := fs.String("chat-timeout", env("LOTS_CHAT_TIMEOUT", "20s"), "time the model gets before the extractive answer is used (env LOTS_CHAT_TIMEOUT)")
+	fs.StringVar(&c.SourcesFile, "sources", env("LOTS_SOURCES", "sources.yaml"), "source registry file (env LOTS_SOURCES)")
+	fs.StringVar(&c.DemoAddr, "demo-addr", env("LOTS_DEMO_ADDR", "127.0.0.1:8089"), "where lots demo serves the demo agency sites (env LOTS_DEMO_ADDR)")
+	c.EmbedKey = env("LOTS_EMBED_KEY", env("OPENAI_API_KEY", ""))
+	c.ChatKey = env("LOTS_CHAT_KEY", env("OPENAI_API_KEY", ""))
+	return c, func() error {
+		var errs []error
+		if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+			errs = append(errs, fmt.Errorf("log level %q: use debug, info, warn or error", *logLevel))
+		}
+		var err error
+		if c.EmbedDims, err = strconv.Atoi(*dims); err != nil || c.EmbedDims < 0 || c.EmbedDims > 16000 {
+			errs = append(errs, fmt.Errorf("embed dimensions %q: want a whole number from 0 to 16000", *dims))
+		}
+		if c.MinSimilarity, err = strconv.ParseFloat(*minSim, 64); err != nil || c.MinSimilarity < 0 || c.MinSimilarity >= 1 {
+			errs = append(errs, fmt.Errorf("min similarity %q: want a number from 0 to 1", *minSim))
+		}
+		if c.ChatTimeout, err = time.ParseDuration(*chatTimeout); err != nil || c.ChatTimeout <= 0 {
+			errs = append(errs, fmt.Errorf("chat timeout %q: want a duration such as 20s", *chatTimeout))
+		}
+		switch c.Embedder {
+		case "local":
+		case "openai":
+			if c.EmbedModel == "" {
+				errs = append(errs, errors.New("embedder openai needs LOTS_EMBED_MODEL"))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("embedder %q: use local or openai", c.Embedder))
+		}
+		if c.MinSimilarity == 0 {
+			c.MinSimilarity = defaultMinSimilarity[c.Embedder]
+		}
+		return errors.Join(errs...)
+	}
+}
+
+func (c *Config) requireDatabase() error {
+	if strings.TrimSpace(c.DatabaseURL) == "" {
+		return errors.New("no database: set DATABASE_URL (scripts/postgres prints one) or pass --database-url")
+	}
+	return nil
+}
+
+// newEmbedder builds the configured embedder.
+func (c *Config) newEmbedder(ctx context.Context) (retrieval.Embedder, error) {
+	if c.Embedder == "openai" {
+		return retrieval.NewOpenAI(ctx, retrieval.OpenAIConfig{BaseURL: c.EmbedURL, APIKey: c.EmbedKey, Model: c.EmbedModel, Dimensions: c.EmbedDims})
+	}
+	return retrieval.NewLocal(c.EmbedDims), nil
+}
+
+// newGenerator builds the configured chat model, or nil for extractive answers.
+func (c *Config) newGenerator() (assistant.Generator, error) {
+	if c.ChatModel == "" {
+		return nil, nil
+	}
+	return assistant.NewChat(assistant.ChatConfig{BaseURL: c.ChatURL, APIKey: c.ChatKey, Model: c.ChatModel})
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/ingest"
+	"github.com/nyisverige/lots/ingest/demosite"
+)
+
+// demoQuestions are asked at the start of the demo: the personal identity number question in
+// every supported language, and one the sources do not cover.
+var demoQuestions = []struct{ lang, text string }{
+	{"sv", "Hur får jag ett personnummer?"},
+	{"en", "How do I get a personal identity number?"},
+	{"ar", "كيف أحصل على رقم شخصي؟"},
+	{"fa", "چگونه شماره شخصی بگیرم؟"},
+	{"so", "Sideen ku helaa lambarka aqoonsiga shakhsiga?"},
+	{"ti", "ከመይ ገይረ መለለዪ ቁጽሪ ሰብ (personnummer) ክረክብ እኽእል?"},
+	{"uk", "Як отримати персональний ідентифікаційний номер?"},
+	{"en", "What is the best recipe for cinnamon buns?"},
+}
+
+// demo serves the demo agency sites on loopback, registers them as vetted local sources,
+// ingests them, answers the demo questions, then answers what is typed until end of input.
+func (a *app) demo(ctx context.Context, in io.Reader, out io.Writer) error {
+	if _, err := a.store.Migrate(ctx); err != nil {
+		return err
+	}
+	site, err := demosite.New()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.DemoAddr)
+	if err != nil {
+		return fmt.Errorf("demo: listen on %s (set LOTS_DEMO_ADDR): %w", a.cfg.DemoAddr, err)
+	}
+	srv := &http.Server{Handler: site, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "Demo agency sites: %s/\n", base)
+
+	srcs, err := ingest.ParseSources(demosite.SourcesYAML(base))
+	if err != nil {
+		return fmt.Errorf("demo sources: %w", err)
+	}
+	crawler := a.newCrawler()
+	start := time.Now()
+	total := 0
+	for _, src := range srcs {
+		saved, err := a.store.UpsertSource(ctx, src)
+		if err != nil {
+			return err
+		}
+		if saved.Status != "vetted" {
+			fmt.Fprintf(out, "%s is %s, not vetted: skipped (lots sources vet %s)\n", saved.Name, saved.Status, saved.Name)
+			continue
+		}
+		src.ID, src.Status = saved.ID, saved.Status
+		stats, err := crawler.Crawl(ctx, src)
+		if err != nil {
+			return err
+		}
+		total += stats.Fetched + stats.Unchanged
+		fmt.Fprintf(out, "  %-28s %3d new or changed pages, %3d unchanged\n", src.Name, stats.Fetched, stats.Unchanged)
+	}
+	fmt.Fprintf(out, "Ingested %d pages in %s.\n\n", total, time.Since(start).Round(time.Millisecond))
+
+	asst, err := a.newAssistant()
+	if err != nil {
+		return err
+	}
+	for _, q := range demoQuestions {
+		fmt.Fprintf(out, "━━ [%s] %s\n", q.lang, q.text)
+		ans, err := asst.Answer(ctx, assistant.Question{Text: q.text})
+		if err != nil {
+			return err
+		}
+		printAnswer(out, asst.Messages(), ans)
+		fmt.Fprintln(out)
+	}
+
+	fmt.Fprintln(out, "Ask a question in any of sv, en, ar, fa, so, ti, uk (an empty line or end of input quits):")
+	sc := bufio.NewScanner(in)
+	for {
+		fmt.Fprint(out, "> ")
+		if !sc.Scan() {
+			fmt.Fprintln(out)
+			return sc.Err()
+		}
+		q := strings.TrimSpace(sc.Text())
+		if q == "" {
+			return nil
+		}
+		ans, err := asst.Answer(ctx, assistant.Question{Text: q})
+		if errors.Is(err, assistant.ErrEmptyQuestion) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		printAnswer(out, asst.Messages(), ans)
+		fmt.Fprintln(out)
+	}
+}

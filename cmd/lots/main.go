@@ -1,0 +1,140 @@
+// Command lots is Lots: a multilingual assistant that answers newcomers to Sweden from vetted
+// agency sources, with citations. Run `lots help` for the subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/ingest"
+	"github.com/nyisverige/lots/retrieval"
+	"github.com/nyisverige/lots/retrieval/store"
+)
+
+const usage = `lots — answers for newcomers to Sweden, from vetted agency sources, with citations.
+
+Usage: lots <command> [flags]
+
+Commands:
+  migrate                      apply database migrations
+  sources add [NAME...]        add (or update) sources from sources.yaml (all, or the named ones)
+  sources list                 list sources with status, last crawl and pages
+  sources vet NAME             allow a source into the live index
+  sources pause NAME           take a source out of crawling and search
+  ingest [--source NAME] [--all]  crawl vetted sources that are due (or --all of them)
+  ask [--lang CODE] [--json] "question"   answer one question
+  demo                         serve the demo agency sites, ingest them, and answer questions
+  bench                        benchmark ingestion and search (see --help)
+
+Every command takes --help. Configuration: flags, or the LOTS_* environment variables in README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "lots:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command line; it is main without the process around it, for tests.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet("lots "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, validate := bindConfig(fs)
+	switch cmd {
+	case "migrate":
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.migrate(ctx, stdout) })
+	case "sources":
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.sources(ctx, fs.Args(), stdout) })
+	case "ingest":
+		source := fs.String("source", "", "crawl only this source")
+		all := fs.Bool("all", false, "crawl every vetted source now, due or not")
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.ingest(ctx, *source, *all, stdout) })
+	case "ask":
+		lang := fs.String("lang", "", "the asker's language (sv, en, ar, fa, so, ti, uk); detected when empty")
+		asJSON := fs.Bool("json", false, "print the answer as JSON")
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.ask(ctx, fs.Args(), *lang, *asJSON, stdout) })
+	case "demo":
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.demo(ctx, stdin, stdout) })
+	default:
+		return fmt.Errorf("unknown command %q; run lots help", cmd)
+	}
+}
+
+// app holds what the commands share: the configuration, the logger, the store, the embedder.
+type app struct {
+	cfg      *Config
+	log      *slog.Logger
+	store    *store.Store
+	embedder retrieval.Embedder
+}
+
+// withApp parses flags, validates the configuration, opens the store and builds the embedder.
+func withApp(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config, validate func() error, stderr io.Writer, f func(*app) error) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := validate(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if err := cfg.requireDatabase(); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	emb, err := cfg.newEmbedder(ctx)
+	if err != nil {
+		return err
+	}
+	return f(&app{cfg: cfg, log: log, store: st, embedder: emb})
+}
+
+// ready migrates the schema when asked to, or checks it.
+func (a *app) checkSchema(ctx context.Context) error {
+	if err := a.store.CheckSchema(ctx); err != nil {
+		if errors.Is(err, store.ErrSchemaOutdated) {
+			return fmt.Errorf("%w (or run lots demo, which migrates)", err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (a *app) newAssistant() (*assistant.Assistant, error) {
+	msgs, err := assistant.LoadMessages(retrieval.Languages)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := a.cfg.newGenerator()
+	if err != nil {
+		return nil, err
+	}
+	searcher := retrieval.NewSearcher(a.store, a.embedder, a.cfg.MinSimilarity, a.log)
+	return assistant.New(searcher, gen, msgs, a.log, assistant.Config{GenerateTime: a.cfg.ChatTimeout}), nil
+}
+
+func (a *app) newCrawler() *ingest.Crawler {
+	return ingest.NewCrawler(a.store, a.embedder, a.log, ingest.CrawlOptions{})
+}
