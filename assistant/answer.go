@@ -35,12 +35,18 @@ type Answer struct {
 	Answered  bool       `json:"answered"` // false when the sources do not cover the question
 	Citations []Citation `json:"citations"`
 	Mode      string     `json:"mode"` // "extractive" or "generative"
+	// Retrieved are the passages the search returned, best first, for evaluation; not part of
+	// the JSON contract.
+	Retrieved []store.Hit `json:"-"`
+	// Coverage is how much of the question the best passage covers (0 to 1), for evaluation.
+	Coverage float64 `json:"-"`
 }
 
 // Question is what the asker asked.
 type Question struct {
 	Text     string
 	Language string // the asker's chosen language; detected from Text when empty
+	Previous string // the previous question of the conversation, if any: a follow-up's topic
 }
 
 // Generator writes an answer from retrieved passages with a language model. The answer must
@@ -101,10 +107,21 @@ func (a *Assistant) Answer(ctx context.Context, q Question) (Answer, error) {
 	if !slices.Contains(retrieval.Languages, lang) {
 		lang = a.detect(text)
 	}
-	res, err := a.searcher.Search(ctx, retrieval.Query{Text: text, Language: lang, Limit: 8})
+	query := text
+	if prev := strings.TrimSpace(q.Previous); prev != "" {
+		// A follow-up ("and what do I bring?") leans on the topic of the question before it.
+		query = prev + "\n" + text
+	}
+	res, err := a.searcher.Search(ctx, retrieval.Query{Text: query, Language: lang, Limit: 8})
 	if err != nil {
 		return Answer{}, fmt.Errorf("answer: %w", err)
 	}
+	ans, err := a.compose(ctx, text, lang, res)
+	ans.Retrieved, ans.Coverage = res.Hits, res.Coverage
+	return ans, err
+}
+
+func (a *Assistant) compose(ctx context.Context, text, lang string, res retrieval.Result) (Answer, error) {
 	if !res.Confident || len(res.Hits) == 0 {
 		return a.notCovered(lang, res.Hits), nil
 	}
@@ -132,15 +149,16 @@ func (a *Assistant) detect(text string) string {
 	return a.cfg.DefaultLang
 }
 
-// choose keeps the best passages: the top one, and others nearly as relevant.
+// choose keeps the best passages: the top one, more of the same page, and passages of other
+// pages only when they are nearly as close to the question.
 func (a *Assistant) choose(hits []store.Hit) []store.Hit {
-	top := hits[0].Similarity
-	out := []store.Hit{hits[0]}
+	top := hits[0]
+	out := []store.Hit{top}
 	for _, h := range hits[1:] {
 		if len(out) == a.cfg.MaxCitations {
 			break
 		}
-		if h.Similarity >= top*0.8 {
+		if h.PageID == top.PageID || h.Similarity >= top.Similarity*0.95 {
 			out = append(out, h)
 		}
 	}

@@ -120,10 +120,10 @@ func (cr *crawl) seed(ctx context.Context) error {
 		}
 	}
 	for _, sm := range sitemaps {
+		// A failed child sitemap still leaves the URLs read before it.
 		entries, err := cr.fetcher.Sitemap(ctx, sm, cr.src.AllowedPrefixes)
 		if err != nil {
 			cr.log.WarnContext(ctx, "sitemap", "source", cr.src.Name, "url", sm, "err", err)
-			continue
 		}
 		urls := make([]string, 0, len(entries))
 		for _, e := range entries {

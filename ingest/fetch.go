@@ -148,7 +148,10 @@ func (f *Fetcher) get(ctx context.Context, req Request, limit int64, truncate bo
 	if err != nil {
 		return nil, timeoutCause(ctx, err)
 	}
-	defer hresp.Body.Close()
+	defer func() {
+		io.CopyN(io.Discard, hresp.Body, 4<<10) // a short remainder read lets the connection be reused
+		hresp.Body.Close()
+	}()
 
 	resp := &Response{
 		URL:          hresp.Request.URL.String(),

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -37,6 +38,12 @@ var supportedLanguages = map[whatlanggo.Lang]string{
 // full confidence.
 func DetectLanguage(text string) (lang string, confident bool) {
 	text = clip(text, maxDetectBytes)
+	if l, ok := byLetters(text); ok {
+		return l, hasLetters(text, minLetters)
+	}
+	if l, ok := byWords(text); ok {
+		return l, hasLetters(text, minLetters)
+	}
 	whitelist := make(map[whatlanggo.Lang]bool, len(supportedLanguages))
 	for l := range supportedLanguages {
 		whitelist[l] = true
@@ -95,3 +102,69 @@ func clip(s string, n int) string {
 	return s[:n]
 }
 
+
+// byLetters tells Persian from Arabic by the letters only one of them uses (پ چ ژ گ, and the
+// Persian forms of kaf and yeh against the Arabic ones and teh marbuta). Trigram statistics
+// confuse the two on a short question; the letters rarely do.
+func byLetters(text string) (string, bool) {
+	var fa, ar int
+	for _, r := range text {
+		switch r {
+		case 'پ', 'چ', 'ژ', 'گ', 'ک', 'ی':
+			fa++
+		case 'ك', 'ي', 'ة', 'ى':
+			ar++
+		}
+	}
+	switch {
+	case fa > ar:
+		return "fa", true
+	case ar > fa:
+		return "ar", true
+	}
+	return "", false
+}
+
+// byWords votes among the Latin-script languages with their most frequent short words, which
+// a question of a few words nearly always contains and trigram statistics weigh too little.
+func byWords(text string) (string, bool) {
+	votes := map[string]int{}
+	for _, w := range Words(strings.ToLower(text)) {
+		for lang, words := range questionWords {
+			if words[w] {
+				votes[lang]++
+			}
+		}
+		if strings.ContainsAny(w, "åäö") {
+			votes["sv"]++
+		}
+	}
+	best, bestN, tie := "", 0, false
+	for _, lang := range []string{"sv", "en", "so"} {
+		switch n := votes[lang]; {
+		case n > bestN:
+			best, bestN, tie = lang, n, false
+		case n == bestN && n > 0:
+			tie = true
+		}
+	}
+	return best, bestN > 0 && !tie
+}
+
+// questionWords are frequent function and question words of the Latin-script languages.
+var questionWords = map[string]map[string]bool{
+	"sv": set("hur", "jag", "och", "att", "ett", "är", "för", "får", "vad", "var", "när", "kan", "min", "mitt", "mina",
+		"det", "som", "med", "till", "om", "har", "vill", "inte", "måste", "ska", "vem", "vilka", "behöver", "mig", "jobb", "barn"),
+	"en": set("how", "do", "i", "the", "is", "what", "where", "when", "can", "my", "to", "for", "of", "and", "get",
+		"does", "who", "which", "need", "should", "much", "are", "have", "an", "with"),
+	"so": set("sidee", "sideen", "sidaan", "waa", "iyo", "ka", "ku", "la", "ma", "maxaa", "halkee", "goorma", "aan",
+		"waxaan", "miyaa", "ee", "u", "aad", "waxa", "ah", "yahay", "caruurta", "lacag", "sida", "sababtoo"),
+}
+
+func set(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,13 +31,19 @@ type Searcher struct {
 	store    *store.Store
 	embedder Embedder
 	log      *slog.Logger
-	minSim   float64
+	limits   Thresholds
 }
 
-// NewSearcher returns a Searcher. minSimilarity is the cosine similarity the best passage must
-// reach for the answer to count as found; it depends on the embedder.
-func NewSearcher(st *store.Store, e Embedder, minSimilarity float64, log *slog.Logger) *Searcher {
-	return &Searcher{store: st, embedder: e, log: log, minSim: minSimilarity}
+// Thresholds decide when a passage is relevant enough to answer from: when it covers enough of
+// the question's words, or when its vector is close enough. Both depend on the embedder.
+type Thresholds struct {
+	MinCoverage   float64 // share of the question's idf-weighted content words, 0 to 1
+	MinSimilarity float64 // cosine similarity; 0 disables this criterion
+}
+
+// NewSearcher returns a Searcher.
+func NewSearcher(st *store.Store, e Embedder, limits Thresholds, log *slog.Logger) *Searcher {
+	return &Searcher{store: st, embedder: e, log: log, limits: limits}
 }
 
 // Query is a question to search for.
@@ -53,6 +60,7 @@ type Result struct {
 	Hits      []store.Hit
 	Confident bool // the best passage clears the relevance threshold
 	Fallback  bool // the passages are in another language: the asker's language has no page on this
+	Coverage  float64 // how much of the question the best passage covers, 0 to 1
 }
 
 // Search looks in the asker's language first. When that finds nothing relevant it searches the
@@ -87,8 +95,9 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if s.relevant(hits) {
-		return Result{Hits: hits, Confident: true}, nil
+	ownRes, err := s.judge(ctx, ix, q.Text, q.Language, hits)
+	if err != nil || ownRes.Confident {
+		return ownRes, err
 	}
 
 	// Nothing relevant in the asker's language: the topic may only be published in other
@@ -100,10 +109,17 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if !s.relevant(cross) || bestSimilarity(cross) <= bestSimilarity(hits) {
-		return Result{Hits: hits}, nil
+	if len(cross) == 0 {
+		return ownRes, nil
 	}
-	group := cross[0].TranslationGroup
+	crossRes, err := s.judge(ctx, ix, q.Text, cross[0].Language, cross)
+	if err != nil {
+		return Result{}, err
+	}
+	if !crossRes.Confident {
+		return ownRes, nil
+	}
+	group := crossRes.Hits[0].TranslationGroup
 	same := own
 	same.TranslationGroup = group
 	inOwn, err := s.store.SearchHybrid(ctx, same)
@@ -112,7 +128,7 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	if len(inOwn) > 0 {
 		s.log.DebugContext(ctx, "answered from the asker's page of a group found in another language", "group", group)
-		return Result{Hits: inOwn, Confident: true}, nil
+		return Result{Hits: inOwn, Confident: true, Coverage: crossRes.Coverage}, nil
 	}
 	for _, lang := range FallbackLanguages {
 		fb := others
@@ -125,22 +141,41 @@ func (s *Searcher) Search(ctx context.Context, q Query) (Result, error) {
 			return Result{}, err
 		}
 		if len(fbHits) > 0 {
-			return Result{Hits: fbHits, Confident: true, Fallback: true}, nil
+			return Result{Hits: fbHits, Confident: true, Fallback: true, Coverage: crossRes.Coverage}, nil
 		}
 	}
-	return Result{Hits: cross, Confident: true, Fallback: true}, nil
+	crossRes.Fallback = true
+	return crossRes, nil
 }
 
-func (s *Searcher) relevant(hits []store.Hit) bool {
-	return bestSimilarity(hits) >= s.minSim
-}
-
-func bestSimilarity(hits []store.Hit) float64 {
-	best := math.Inf(-1)
-	for _, h := range hits {
-		best = max(best, h.Similarity)
+// judge orders passages by how much of the question they cover (fusion rank breaks ties) and
+// decides whether the best is relevant enough to answer from.
+func (s *Searcher) judge(ctx context.Context, ix store.Index, question, lang string, hits []store.Hit) (Result, error) {
+	if len(hits) == 0 {
+		return Result{}, nil
 	}
-	return best
+	cov, err := s.newCoverage(ctx, ix, question, lang)
+	if err != nil {
+		return Result{}, err
+	}
+	scores := make(map[int64]float64, len(hits))
+	for _, h := range hits {
+		// Buckets of a tenth keep the fusion order among passages that cover about as much.
+		scores[h.ChunkID] = math.Floor(cov.of(h)*10) / 10
+	}
+	sorted := slices.Clone(hits)
+	slices.SortStableFunc(sorted, func(a, b store.Hit) int {
+		return cmp.Compare(scores[b.ChunkID], scores[a.ChunkID])
+	})
+	best := sorted[0]
+	res := Result{Hits: sorted, Coverage: cov.of(best)}
+	// Relevant: the passage covers enough of the question; or it covers a fair part and both the
+	// vector and the full-text list put it at the top; or its vector alone is very close.
+	agree := best.VectorRank > 0 && best.VectorRank <= 2 && best.TextRank > 0 && best.TextRank <= 2
+	res.Confident = res.Coverage >= s.limits.MinCoverage ||
+		(agree && res.Coverage >= s.limits.MinCoverage*2/3) ||
+		(s.limits.MinSimilarity > 0 && best.Similarity >= s.limits.MinSimilarity)
+	return res, nil
 }
 
 // SearchTerms picks the words of a question worth matching in full text. For languages that

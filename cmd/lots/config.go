@@ -27,6 +27,7 @@ type Config struct {
 	EmbedModel     string
 	EmbedKey       string
 	MinSimilarity  float64 // 0: the embedder's default
+	MinCoverage    float64 // 0: the embedder's default
 	ChatURL        string
 	ChatModel      string // empty: extractive answers only
 	ChatKey        string
@@ -36,9 +37,13 @@ type Config struct {
 	RequestTimeout time.Duration
 }
 
-// defaultMinSimilarity is the relevance threshold per embedder kind, calibrated on the demo
-// corpus's evaluation set (see README, Quality).
-var defaultMinSimilarity = map[string]float64{"local": 0.30, "openai": 0.35}
+// defaultThresholds are the relevance thresholds per embedder kind, calibrated on the demo
+// corpus's evaluation sets (see README, Quality). The local embedder's cosine similarities say
+// little in absolute terms, so only a very close vector counts on its own.
+var defaultThresholds = map[string]retrieval.Thresholds{
+	"local":  {MinCoverage: 0.3, MinSimilarity: 0.7},
+	"openai": {MinCoverage: 0.3, MinSimilarity: 0.45},
+}
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -56,7 +61,8 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 	dims := fs.String("embed-dimensions", env("LOTS_EMBED_DIMENSIONS", "0"), "vector size; 0 = the embedder's own (env LOTS_EMBED_DIMENSIONS)")
 	fs.StringVar(&c.EmbedURL, "embed-url", env("LOTS_EMBED_URL", ""), "OpenAI-compatible base URL for embeddings (env LOTS_EMBED_URL)")
 	fs.StringVar(&c.EmbedModel, "embed-model", env("LOTS_EMBED_MODEL", "text-embedding-3-small"), "embedding model (env LOTS_EMBED_MODEL)")
-	minSim := fs.String("min-similarity", env("LOTS_MIN_SIMILARITY", "0"), "relevance threshold; 0 = the embedder's default (env LOTS_MIN_SIMILARITY)")
+	minSim := fs.String("min-similarity", env("LOTS_MIN_SIMILARITY", "0"), "cosine similarity that makes a passage relevant; 0 = the embedder's default (env LOTS_MIN_SIMILARITY)")
+	minCov := fs.String("min-coverage", env("LOTS_MIN_COVERAGE", "0"), "share of the question a passage must cover to be relevant; 0 = the embedder's default (env LOTS_MIN_COVERAGE)")
 	fs.StringVar(&c.ChatURL, "chat-url", env("LOTS_CHAT_URL", ""), "OpenAI-compatible base URL for answers (env LOTS_CHAT_URL)")
 	fs.StringVar(&c.ChatModel, "chat-model", env("LOTS_CHAT_MODEL", ""), "chat model; empty = extractive answers (env LOTS_CHAT_MODEL)")
 	chatTimeout := fs.String("chat-timeout", env("LOTS_CHAT_TIMEOUT", "20s"), "time the model gets before the extractive answer is used (env LOTS_CHAT_TIMEOUT)")
@@ -76,6 +82,9 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 		if c.MinSimilarity, err = strconv.ParseFloat(*minSim, 64); err != nil || c.MinSimilarity < 0 || c.MinSimilarity >= 1 {
 			errs = append(errs, fmt.Errorf("min similarity %q: want a number from 0 to 1", *minSim))
 		}
+		if c.MinCoverage, err = strconv.ParseFloat(*minCov, 64); err != nil || c.MinCoverage < 0 || c.MinCoverage > 1 {
+			errs = append(errs, fmt.Errorf("min coverage %q: want a number from 0 to 1", *minCov))
+		}
 		if c.ChatTimeout, err = time.ParseDuration(*chatTimeout); err != nil || c.ChatTimeout <= 0 {
 			errs = append(errs, fmt.Errorf("chat timeout %q: want a duration such as 20s", *chatTimeout))
 		}
@@ -89,7 +98,10 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 			errs = append(errs, fmt.Errorf("embedder %q: use local or openai", c.Embedder))
 		}
 		if c.MinSimilarity == 0 {
-			c.MinSimilarity = defaultMinSimilarity[c.Embedder]
+			c.MinSimilarity = defaultThresholds[c.Embedder].MinSimilarity
+		}
+		if c.MinCoverage == 0 {
+			c.MinCoverage = defaultThresholds[c.Embedder].MinCoverage
 		}
 		return errors.Join(errs...)
 	}

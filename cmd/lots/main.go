@@ -31,6 +31,7 @@ Commands:
   sources pause NAME           take a source out of crawling and search
   ingest [--source NAME] [--all]  crawl vetted sources that are due (or --all of them)
   ask [--lang CODE] [--json] "question"   answer one question
+  eval [--set FILE] [--json OUT]  measure answer quality per language and kind
   demo                         serve the demo agency sites, ingest them, and answer questions
   bench                        benchmark ingestion and search (see --help)
 
@@ -72,6 +73,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		lang := fs.String("lang", "", "the asker's language (sv, en, ar, fa, so, ti, uk); detected when empty")
 		asJSON := fs.Bool("json", false, "print the answer as JSON")
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.ask(ctx, fs.Args(), *lang, *asJSON, stdout) })
+	case "eval":
+		var opts evalOptions
+		fs.Var(&opts.sets, "set", "JSONL evaluation set (repeatable); default evals/sets/demo.*.jsonl")
+		fs.StringVar(&opts.jsonOut, "json", "", "write the full report as JSON to this file")
+		fs.BoolVar(&opts.verbose, "v", false, "print every case")
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.eval(ctx, opts, stdout, stderr) })
 	case "demo":
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.demo(ctx, stdin, stdout) })
 	default:
@@ -131,7 +138,7 @@ func (a *app) newAssistant() (*assistant.Assistant, error) {
 	if err != nil {
 		return nil, err
 	}
-	searcher := retrieval.NewSearcher(a.store, a.embedder, a.cfg.MinSimilarity, a.log)
+	searcher := retrieval.NewSearcher(a.store, a.embedder, retrieval.Thresholds{MinCoverage: a.cfg.MinCoverage, MinSimilarity: a.cfg.MinSimilarity}, a.log)
 	return assistant.New(searcher, gen, msgs, a.log, assistant.Config{GenerateTime: a.cfg.ChatTimeout}), nil
 }
 

@@ -57,8 +57,16 @@ func sectionsOf(body, root *html.Node, strict bool) ([]Section, error) {
 			w.sectioning++
 		}
 	}
-	if h1, _ := precedingH1(body, root, 0, 0); h1 != "" {
-		w.path[0] = h1
+	// Start below body: a class like "cookie-consent-pending" on it would
+	// otherwise count as a banner.
+	for c := body.FirstChild; c != nil; c = c.NextSibling {
+		h1, done := precedingH1(c, root, 0, 1)
+		if h1 != "" {
+			w.path[0] = h1
+		}
+		if done {
+			break
+		}
 	}
 	if err := w.children(root, 0); err != nil {
 		return nil, err

@@ -13,9 +13,9 @@ import (
 // flytt" scores as Swedish, "Kontakta oss" as Somali).
 const minLetters = 20
 
-// maxDetectBytes bounds the text handed to the detector; a few kilobytes decide
+// maxDetectBytes bounds the text handed to the detector; two kilobytes decide
 // the language as well as megabytes do, and whatlanggo holds every trigram in a map.
-const maxDetectBytes = 4096
+const maxDetectBytes = 2048
 
 // supportedLanguages maps the whatlanggo languages Lots serves to ISO 639-1.
 // whatlanggo has no ISO 639-1 code for Persian (Pes), so the table supplies "fa".

@@ -120,7 +120,8 @@ func pdfPages(root pdf.Value) ([]pdf.Page, error) {
 // last by more than half the font size starts a line, by more than 1.5 times
 // it a paragraph; so does a jump upwards (a new column). Within a line a gap
 // of a fifth of the font size is a space, which PDFs that position words
-// instead of writing spaces need.
+// instead of writing spaces need. Fonts without /Widths give glyphs no
+// advance, so then only explicit moves (TJ kerning, Td) open such a gap.
 func pageText(glyphs []pdf.Text) string {
 	var paras []string
 	var para strings.Builder
@@ -144,7 +145,7 @@ func pageText(glyphs []pdf.Text) string {
 				endPara()
 			case math.Abs(drop) > size/2:
 				para.WriteByte(' ')
-			case prev.W > 0 && g.X-(prev.X+prev.W) > size/5:
+			case g.X-(prev.X+prev.W) > size/5:
 				para.WriteByte(' ')
 			}
 		}

@@ -157,8 +157,8 @@ func (s *scorer) distribute(p *html.Node, score float64) {
 }
 
 // siblingContent reports whether an element beside root holds content: a
-// candidate scoring at least a fifth of the top, or a paragraph of some
-// length that is mostly not links.
+// candidate scoring at least a fifth of the top, a paragraph of some length
+// that is mostly not links, or a sentence without links.
 func (s *scorer) siblingContent(root *html.Node, topScore float64) bool {
 	for sib := root.Parent.FirstChild; sib != nil; sib = sib.NextSibling {
 		if sib == root || sib.Type != html.ElementNode || skipped(sib, 0, true) {
@@ -169,7 +169,8 @@ func (s *scorer) siblingContent(root *html.Node, topScore float64) bool {
 		}
 		if sib.DataAtom == atom.P {
 			text := collapse(textContent(sib))
-			if len(text) >= 80 && linkShare(sib, len(text)) < 0.25 {
+			share := linkShare(sib, len(text))
+			if len(text) >= 80 && share < 0.25 || text != "" && share == 0 && strings.HasSuffix(text, ".") {
 				return true
 			}
 		}

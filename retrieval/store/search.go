@@ -120,3 +120,27 @@ func TSQuery(terms []string, prefix bool) string {
 	}
 	return b.String()
 }
+
+//go:embed queries/term_stats.sql
+var termStatsSQL string
+
+// TermStat is how common a query term is among one language's chunks.
+type TermStat struct {
+	Term    string
+	Indexed bool // false for the language's stop words, which full text ignores
+	DF      int  // chunks containing the term
+	N       int  // chunks in the language
+}
+
+// TermStats returns document frequencies of terms among the chunks in lang.
+func (s *Store) TermStats(ctx context.Context, ix Index, lang string, terms []string, prefix bool) ([]TermStat, error) {
+	rows, err := s.pool.Query(ctx, withIndex(termStatsSQL, ix), nonNil(terms), lang, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("term stats: %w", err)
+	}
+	stats, err := pgx.CollectRows(rows, pgx.RowToStructByPos[TermStat])
+	if err != nil {
+		return nil, fmt.Errorf("term stats: %w", err)
+	}
+	return stats, nil
+}

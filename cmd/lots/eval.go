@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nyisverige/lots/evals"
+)
+
+// evalOptions are the flags of lots eval.
+type evalOptions struct {
+	sets    stringList
+	jsonOut string
+	verbose bool
+}
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func (a *app) eval(ctx context.Context, opts evalOptions, out, progress io.Writer) error {
+	if err := a.checkSchema(ctx); err != nil {
+		return err
+	}
+	sets := []string(opts.sets)
+	if len(sets) == 0 {
+		var err error
+		if sets, err = filepath.Glob("evals/sets/demo.*.jsonl"); err != nil || len(sets) == 0 {
+			return fmt.Errorf("eval: no --set given and no evals/sets/demo.*.jsonl here")
+		}
+	}
+	cases, err := evals.LoadCases(sets...)
+	if err != nil {
+		return err
+	}
+	asst, err := a.newAssistant()
+	if err != nil {
+		return err
+	}
+	outcomes, err := evals.Run(ctx, asst, cases, progress)
+	if err != nil {
+		return err
+	}
+	report := evals.NewReport(outcomes)
+	if opts.verbose {
+		for _, o := range outcomes {
+			fmt.Fprintf(out, "%-8s %-12s answered=%-5v rank=%d cited=%d/%d  %s\n", o.ID, o.Kind, o.Answered, o.Rank, o.CitedExpect, o.Cited, o.Question)
+		}
+	}
+	if err := report.WriteTable(out); err != nil {
+		return err
+	}
+	if opts.jsonOut != "" {
+		data, err := json.MarshalIndent(report, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(opts.jsonOut, data, 0o644); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
+	return nil
+}

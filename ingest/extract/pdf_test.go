@@ -1,0 +1,162 @@
+package extract
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// makePDF builds a minimal valid PDF: a catalog with /Lang, one Helvetica
+// font in WinAnsiEncoding, one page per content stream, and an info
+// dictionary given as its inner entries (e.g. "/Title (x)"). The xref
+// offsets are computed, so the reader takes the file as well-formed.
+func makePDF(t *testing.T, lang, info string, contents ...string) []byte {
+	t.Helper()
+	var objs []string
+	kids := make([]string, len(contents))
+	for i := range contents {
+		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
+	}
+	objs = append(objs,
+		fmt.Sprintf("<< /Type /Catalog /Pages 2 0 R /Lang (%s) >>", lang),
+		fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(contents)),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+	)
+	for i, c := range contents {
+		objs = append(objs,
+			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i),
+			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(c)+1, c),
+		)
+	}
+	objs = append(objs, "<< "+info+" >>")
+
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, len(objs), xref)
+	return b.Bytes()
+}
+
+// TestPDF extracts text, title, language and date from generated PDFs.
+func TestPDF(t *testing.T) {
+	page1 := "BT /F1 12 Tf 72 720 Td (Du som har flyttat till Sverige beh\\366ver) Tj 0 -14 Td (folkbokf\\366ra dig hos Skatteverket.) Tj " +
+		"0 -30 Td (N\\344r du \\344r folkbokf\\366rd f\\345r du ett personnummer.) Tj ET"
+	page2 := "BT /F1 18 Tf 72 720 Td (Vad du ska ta med) Tj /F1 12 Tf 0 -40 Td [(Pass) -250 (och uppeh\\345llstillst\\345nd.)] TJ ET"
+	tests := []struct {
+		name string
+		pdf  []byte
+		want *Document
+	}{
+		{
+			name: "info title and date",
+			pdf:  makePDF(t, "sv-SE", "/Title (Personnummer och folkbokf\\366ring) /ModDate (D:20260914083000+02'00')", page1, "", page2),
+			want: &Document{
+				URL: "https://skatteverket.example/broschyr.pdf", Canonical: "https://skatteverket.example/broschyr.pdf",
+				Title: "Personnummer och folkbokföring", Language: "sv", DeclaredLanguage: "sv",
+				Modified: time.Date(2026, 9, 14, 6, 30, 0, 0, time.UTC),
+				Sections: []Section{
+					{[]string{"Personnummer och folkbokföring"}, "Du som har flyttat till Sverige behöver folkbokföra dig hos Skatteverket.\n\nNär du är folkbokförd får du ett personnummer."},
+					{[]string{"Personnummer och folkbokföring"}, "Vad du ska ta med\n\nPass och uppehållstillstånd."},
+				},
+			},
+		},
+		{
+			name: "title from first line, no date, no lang",
+			pdf:  makePDF(t, "", "/Producer (test)", page1),
+			want: &Document{
+				URL: "https://skatteverket.example/broschyr.pdf", Canonical: "https://skatteverket.example/broschyr.pdf",
+				Title: "Du som har flyttat till Sverige behöver folkbokföra dig hos Skatteverket.", Language: "sv",
+				Sections: []Section{{[]string{"Du som har flyttat till Sverige behöver folkbokföra dig hos Skatteverket."},
+					"Du som har flyttat till Sverige behöver folkbokföra dig hos Skatteverket.\n\nNär du är folkbokförd får du ett personnummer."}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := PDF(tt.pdf, "https://skatteverket.example/broschyr.pdf")
+			if err != nil {
+				t.Fatalf("PDF: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("PDF\n got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPDFBad checks that broken PDFs give errors, not panics.
+func TestPDFBad(t *testing.T) {
+	good := makePDF(t, "sv", "/Title (x)", "BT /F1 12 Tf 72 720 Td (Hej och v\\344lkommen till Sverige) Tj ET")
+	tests := []struct {
+		name    string
+		pdf     []byte
+		wantErr error
+	}{
+		{"empty", nil, nil},
+		{"not a pdf", []byte("<html>hello</html>"), nil},
+		{"truncated", good[:len(good)/2], nil},
+		{"no text layer", makePDF(t, "sv", "", "0 0 m 100 100 l S"), ErrNoContent},
+		{"no pages", makePDF(t, "sv", ""), ErrNoContent},
+		{"bad operators", makePDF(t, "sv", "", "BT Tf Tj TJ Q Q Q ET"), nil},
+		{"startxref points nowhere", append(bytes.Clone(good[:bytes.LastIndex(good, []byte("startxref"))]), "startxref\n5\n%%EOF\n"...), nil},
+		{"xref garbage", bytes.Replace(good, []byte("00000 n"), []byte("xxxxx n"), 1), nil},
+		{"too large", append(bytes.Clone(good), make([]byte, maxPDFBytes)...), ErrTooComplex},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := PDF(tt.pdf, "https://agency.example/x.pdf")
+			if err == nil {
+				t.Fatalf("PDF = %+v, want an error", doc)
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("PDF: err = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestPDFVersion2 checks that a PDF 2.0 header is accepted.
+func TestPDFVersion2(t *testing.T) {
+	pdf := makePDF(t, "en", "/Title (Guide)", "BT /F1 12 Tf 72 720 Td (Welcome to Sweden, here is what you need to know.) Tj ET")
+	copy(pdf, "%PDF-2.0")
+	doc, err := PDF(pdf, "https://agency.example/guide.pdf")
+	if err != nil {
+		t.Fatalf("PDF: %v", err)
+	}
+	if doc.Title != "Guide" || doc.Language != "en" || len(doc.Sections) != 1 {
+		t.Errorf("PDF = %+v", doc)
+	}
+}
+
+// TestParsePDFDate checks the PDF date formats.
+func TestParsePDFDate(t *testing.T) {
+	tests := map[string]time.Time{
+		"D:20260914083000+02'00'": time.Date(2026, 9, 14, 6, 30, 0, 0, time.UTC),
+		"D:20260914083000-05'30":  time.Date(2026, 9, 14, 14, 0, 0, 0, time.UTC),
+		"D:20260914083000Z":       time.Date(2026, 9, 14, 8, 30, 0, 0, time.UTC),
+		"20260914":                time.Date(2026, 9, 14, 0, 0, 0, 0, time.UTC),
+		"D:2026":                  time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		"D:202613":                {},
+		"D:20260":                 {},
+		"":                        {},
+		"yesterday":               {},
+	}
+	for in, want := range tests {
+		if got := parsePDFDate(in); !got.Equal(want) {
+			t.Errorf("parsePDFDate(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
