@@ -102,7 +102,6 @@ func clip(s string, n int) string {
 	return s[:n]
 }
 
-
 // byLetters tells Persian from Arabic by the letters only one of them uses (پ چ ژ گ, and the
 // Persian forms of kaf and yeh against the Arabic ones and teh marbuta). Trigram statistics
 // confuse the two on a short question; the letters rarely do.

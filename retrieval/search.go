@@ -58,8 +58,8 @@ type Query struct {
 // Result is what a search found.
 type Result struct {
 	Hits      []store.Hit
-	Confident bool // the best passage clears the relevance threshold
-	Fallback  bool // the passages are in another language: the asker's language has no page on this
+	Confident bool    // the best passage clears the relevance threshold
+	Fallback  bool    // the passages are in another language: the asker's language has no page on this
 	Coverage  float64 // how much of the question the best passage covers, 0 to 1
 }
 
