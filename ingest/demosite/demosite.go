@@ -234,18 +234,18 @@ func blocks(body string) []block {
 }
 
 // ServeHTTP serves the site: /robots.txt, /sitemap.xml (an index), /<agency>/sitemap.xml,
-// /<agency>/<lang>/ (an agency's start page), /<agency>/<lang>/<topic>, and a private area
-// under /intern/ that robots.txt forbids.
+// /<agency>/<lang>/ (an agency's start page), /<agency>/<lang>/<topic>, and a staff area
+// under /<agency>/intern/ that robots.txt forbids (and every page links to).
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	base := "http://" + r.Host
 	p := path.Clean(r.URL.Path)
 	switch {
 	case p == "/robots.txt":
 		s.serve(w, r, "text/plain; charset=utf-8", time.Time{}, []byte(fmt.Sprintf(
-			"User-agent: *\nDisallow: /intern/\n\nUser-agent: LotsBot\nDisallow: /intern/\nAllow: /\n\nSitemap: %s/sitemap.xml\n", base)))
+			"User-agent: *\nDisallow: /*/intern/\n\nUser-agent: LotsBot\nDisallow: /*/intern/\nAllow: /\n\nSitemap: %s/sitemap.xml\n", base)))
 	case p == "/sitemap.xml":
 		s.serve(w, r, "application/xml", time.Time{}, s.sitemapIndex(base))
-	case strings.HasPrefix(p, "/intern"):
+	case strings.Contains(p+"/", "/intern/"):
 		s.serve(w, r, "text/html; charset=utf-8", time.Time{}, []byte(`<!doctype html><html lang="sv"><title>Intern</title><main><h1>Intern sida</h1><p>Den här sidan är bara för personalen och får inte indexeras.</p></main></html>`))
 	case p == "/":
 		s.render(w, r, "index", s.indexData(base))
@@ -340,11 +340,11 @@ type link struct {
 }
 
 type pageData struct {
-	Lang, Dir, Title, Summary, Canonical, Updated, AgencyName, AgencyHome string
-	Chrome                                                                map[string]string
-	Alternates                                                            []link
-	Nav                                                                   []link
-	Blocks                                                                []block
+	Lang, Dir, Title, Summary, Canonical, Updated, AgencyName, AgencyHome, Intern string
+	Chrome                                                                        map[string]string
+	Alternates                                                                    []link
+	Nav                                                                           []link
+	Blocks                                                                        []block
 }
 
 func (s *Site) render(w http.ResponseWriter, r *http.Request, name string, data any) {
@@ -375,6 +375,7 @@ func (s *Site) pageData(base string, p Page) pageData {
 		Lang: p.Language, Dir: dir(p.Language), Title: p.Title, Summary: p.Summary,
 		Canonical: base + p.Path(), Updated: p.Updated.Format("2006-01-02"),
 		AgencyName: s.agency(p.Agency).Name, AgencyHome: base + "/" + p.Agency + "/" + p.Language + "/",
+		Intern: base + "/" + p.Agency + "/intern/",
 		Chrome: s.chrome[p.Language], Nav: s.nav(base, p.Agency, p.Language), Blocks: blocks(p.Body),
 	}
 	for _, l := range s.langs {
@@ -390,7 +391,7 @@ func (s *Site) homeData(base, agency, lang string) pageData {
 	a := s.agency(agency)
 	d := pageData{
 		Lang: lang, Dir: dir(lang), Title: a.Name, Canonical: base + "/" + agency + "/" + lang + "/",
-		AgencyName: a.Name, AgencyHome: base + "/" + agency + "/" + lang + "/",
+		AgencyName: a.Name, AgencyHome: base + "/" + agency + "/" + lang + "/", Intern: base + "/" + agency + "/intern/",
 		Chrome: s.chrome[lang], Nav: s.nav(base, agency, lang),
 	}
 	for _, l := range s.langs {
