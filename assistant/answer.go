@@ -123,7 +123,7 @@ func (a *Assistant) Answer(ctx context.Context, q Question) (Answer, error) {
 
 func (a *Assistant) compose(ctx context.Context, text, lang string, res retrieval.Result) (Answer, error) {
 	if !res.Confident || len(res.Hits) == 0 {
-		return a.notCovered(lang, res.Hits), nil
+		return a.notCovered(lang, res), nil
 	}
 	passages := a.choose(res.Hits)
 	if a.generator != nil {
@@ -132,7 +132,7 @@ func (a *Assistant) compose(ctx context.Context, text, lang string, res retrieva
 			return ans, nil
 		}
 		if errors.Is(err, ErrModelNotCovered) {
-			return a.notCovered(lang, res.Hits), nil
+			return a.notCovered(lang, res), nil
 		}
 		a.log.WarnContext(ctx, "generative answer failed; answering extractively", "err", err)
 	}
@@ -182,10 +182,10 @@ func (a *Assistant) extractive(question, lang string, passages []store.Hit, fall
 }
 
 // notCovered says honestly that the sources do not answer, naming the agency most likely to know
-// when the nearest passages point to one.
-func (a *Assistant) notCovered(lang string, hits []store.Hit) Answer {
+// when the nearest passages share some of the question's words and point to one agency.
+func (a *Assistant) notCovered(lang string, res retrieval.Result) Answer {
 	text := a.messages.Text(lang, MsgNotCoveredGeneral)
-	if agency := likelyAgency(hits); agency != "" {
+	if agency := likelyAgency(res.Hits); agency != "" && res.Coverage >= 0.15 {
 		text = a.messages.Text(lang, MsgNotCovered, "{agency}", agency)
 	}
 	return Answer{Answer: text, Language: lang, Answered: false, Citations: []Citation{}, Mode: "extractive"}

@@ -53,6 +53,7 @@ func quote(question, passage string, n int) string {
 func stems(text string) map[string]bool {
 	out := map[string]bool{}
 	for _, w := range retrieval.Words(retrieval.Normalize(text)) {
+		w = retrieval.BaseForm(w)
 		if utf8.RuneCountInString(w) < 3 {
 			continue
 		}
@@ -71,7 +72,8 @@ func splitSentences(text string) []string {
 	var cur strings.Builder
 	runes := []rune(text)
 	flush := func() {
-		if s := strings.TrimSpace(cur.String()); s != "" {
+		// A list item's marker is layout, not words of the source.
+		if s := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cur.String()), "- ")); s != "" {
 			out = append(out, s)
 		}
 		cur.Reset()

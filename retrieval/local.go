@@ -46,6 +46,7 @@ func (l *Local) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 func (l *Local) embed(text string) []float32 {
 	features := make(map[string]float64)
 	for _, w := range Words(Normalize(text)) {
+		w = BaseForm(w)
 		weight := wordWeight(w)
 		features["w:"+w] += weight
 		grams := charGrams(w)

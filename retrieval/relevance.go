@@ -68,8 +68,10 @@ func (c *coverage) of(h store.Hit) float64 {
 	return covered / c.total
 }
 
-// stem cuts a word to its first five letters: crude, but the same for every language.
+// stem cuts a word to its first five letters (after an Arabic article): crude, but the same
+// for every language.
 func stem(w string) string {
+	w = BaseForm(w)
 	if utf8.RuneCountInString(w) <= 5 {
 		return w
 	}

@@ -158,14 +158,17 @@ func (s *Searcher) judge(ctx context.Context, ix store.Index, question, lang str
 	if err != nil {
 		return Result{}, err
 	}
-	scores := make(map[int64]float64, len(hits))
+	keys := make(map[int64]float64, len(hits))
 	for _, h := range hits {
-		// Buckets of a tenth keep the fusion order among passages that cover about as much.
-		scores[h.ChunkID] = math.Floor(cov.of(h)*10) / 10
+		// What the passage covers, plus what its page's title covers: a page whose title names
+		// the question's subject comes first (the coordination number page mentions the
+		// personal identity number too). Buckets of a tenth keep the fusion order among
+		// passages that score about the same.
+		keys[h.ChunkID] = math.Floor((cov.of(h)+cov.of(store.Hit{Title: h.Title}))*10) / 10
 	}
 	sorted := slices.Clone(hits)
 	slices.SortStableFunc(sorted, func(a, b store.Hit) int {
-		return cmp.Compare(scores[b.ChunkID], scores[a.ChunkID])
+		return cmp.Compare(keys[b.ChunkID], keys[a.ChunkID])
 	})
 	best := sorted[0]
 	res := Result{Hits: sorted, Coverage: cov.of(best)}

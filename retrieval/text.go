@@ -87,3 +87,18 @@ func normalizedSet(words []string) map[string]bool {
 	}
 	return set
 }
+
+// arabicPrefixes are the definite article and the conjunctions and prepositions written
+// together with it; a word keeps its meaning without them.
+var arabicPrefixes = []string{"وال", "بال", "فال", "كال", "لل", "ال"}
+
+// BaseForm strips the Arabic definite article (with a clinging conjunction or preposition)
+// from a normalised word of at least two more letters, so "الشخصی" and "شخصی" meet.
+func BaseForm(w string) string {
+	for _, p := range arabicPrefixes {
+		if rest, ok := strings.CutPrefix(w, p); ok && utf8.RuneCountInString(rest) >= 3 {
+			return rest
+		}
+	}
+	return w
+}

@@ -24,7 +24,7 @@ var demoQuestions = []struct{ lang, text string }{
 	{"ar", "كيف أحصل على رقم شخصي؟"},
 	{"fa", "چگونه شماره شخصی بگیرم؟"},
 	{"so", "Sideen ku helaa lambarka aqoonsiga shakhsiga?"},
-	{"ti", "ከመይ ገይረ መለለዪ ቁጽሪ ሰብ (personnummer) ክረክብ እኽእል?"},
+	{"ti", "ናይ ውልቀ-ሰብ ቁጽሪ ብኸመይ እረክብ?"},
 	{"uk", "Як отримати персональний ідентифікаційний номер?"},
 	{"en", "What is the best recipe for cinnamon buns?"},
 }

@@ -18,7 +18,7 @@ func TestDetectLanguage(t *testing.T) {
 		{"Swedish, Danish-looking", "Arbetsförmedlingen hjälper dig att hitta jobb i Sverige.", "sv", true},
 		{"English", "If you have moved to Sweden, you need to register with the Swedish Tax Agency. Once you are registered you receive a personal identity number that is used by authorities, banks and healthcare.", "en", true},
 		{"Arabic", "إذا انتقلت إلى السويد، يجب عليك التسجيل لدى مصلحة الضرائب. بعد التسجيل تحصل على رقم هوية شخصي يستخدم في التعامل مع السلطات والبنوك والرعاية الصحية.", "ar", true},
-		{"Persian", "اگر به سوئد نقل مکان کرده‌اید، باید نزد اداره مالیات ثبت نام کنید. پس از ثبت نام یک شماره شناسایی شخصی دریافت می‌کنید که در ارتباط با ادارات، بانک‌ها و خدمات درمانی استفاده می‌شود.", "fa", true},
+		{"Persian", "اگر به سوئد نقل مکان کرده\u200cاید، باید نزد اداره مالیات ثبت نام کنید. پس از ثبت نام یک شماره شناسایی شخصی دریافت می\u200cکنید که در ارتباط با ادارات، بانک\u200cها و خدمات درمانی استفاده می\u200cشود.", "fa", true},
 		{"Arabic, short", "يجب عليك التسجيل لدى مصلحة الضرائب السويدية.", "ar", true},
 		{"Persian, short", "شما باید نزد اداره مالیات سوئد ثبت نام کنید.", "fa", true},
 		{"Somali", "Haddii aad u soo guurtay Iswiidhan, waa inaad iska diiwaangelisaa Hay'adda Canshuuraha. Markaad diiwaangashan tahay waxaad heleysaa lambarka aqoonsiga shakhsiga ah oo loo isticmaalo hay'adaha dowladda, bangiyada iyo daryeelka caafimaadka.", "so", true},

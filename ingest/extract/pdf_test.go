@@ -14,7 +14,7 @@ import (
 // font in WinAnsiEncoding, one page per content stream, and an info
 // dictionary given as its inner entries (e.g. "/Title (x)"). The xref
 // offsets are computed, so the reader takes the file as well-formed.
-func makePDF(t *testing.T, lang, info string, contents ...string) []byte {
+func makePDF(t testing.TB, lang, info string, contents ...string) []byte {
 	t.Helper()
 	var objs []string
 	kids := make([]string, len(contents))
