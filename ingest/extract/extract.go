@@ -40,7 +40,7 @@ type Document struct {
 	Title            string            // <title>, og:title or the first h1, whitespace collapsed
 	Language         string            // ISO 639-1: declared, unless the detector is confident of another
 	DeclaredLanguage string            // lower-case primary subtag of <html lang>, "" if none
-	Modified         time.Time         // last modification as the page states it, zero if unknown
+	Modified         time.Time         // dcterms.modified, last-modified or article:modified_time meta, else a <time datetime> in the content (PDF: ModDate); zero if unknown
 	Alternates       map[string]string // hreflang primary subtag (or "x-default") -> absolute http(s) URL
 	Links            []string          // absolute http(s) URLs linked from the main content and nav, deduplicated, no fragments
 	Sections         []Section         // main content in reading order
@@ -53,8 +53,8 @@ type Section struct {
 }
 
 // HTML extracts the main content and metadata of an HTML page fetched from
-// pageURL. The encoding comes from a byte order mark or <meta charset>, and
-// falls back to UTF-8, or windows-1252 when the bytes are not valid UTF-8.
+// pageURL, which must be absolute http(s). Valid UTF-8 is read as UTF-8;
+// other bytes by their byte order mark or <meta charset>, else as windows-1252.
 func HTML(body []byte, pageURL string) (*Document, error) {
 	page, err := parsePageURL(pageURL)
 	if err != nil {

@@ -126,8 +126,8 @@ func TestHTMLSections(t *testing.T) {
 		},
 		{
 			name: "NUL and control characters",
-			body: "<main><p>a\x00b\x01c\u200bd\u200ce</p></main>",
-			want: []Section{{[]string{}, "abcd\u200ce"}},
+			body: "<main><p>a\x00b\x01c\u200bd\u200ce\u00adf</p></main>",
+			want: []Section{{[]string{}, "abcd\u200cef"}},
 		},
 	}
 	for _, tt := range tests {

@@ -60,7 +60,7 @@ func PDF(body []byte, pageURL string) (doc *Document, err error) {
 	info := r.Trailer().Key("Info")
 	title := collapse(info.Key("Title").Text())
 	if title == "" {
-		title, _, _ = strings.Cut(texts[0], "\n")
+		title = firstLine(texts[0])
 	}
 	d := &Document{
 		URL:              pageURL,
@@ -74,6 +74,22 @@ func PDF(body []byte, pageURL string) (doc *Document, err error) {
 	}
 	d.Language = resolveLanguage(d.DeclaredLanguage, languageSample(d.Sections))
 	return d, nil
+}
+
+// maxTitleBytes bounds a title taken from the text, which may be a whole paragraph.
+const maxTitleBytes = 200
+
+// firstLine returns the first paragraph of text, cut at a word to at most maxTitleBytes.
+func firstLine(text string) string {
+	line, _, _ := strings.Cut(text, "\n")
+	if len(line) <= maxTitleBytes {
+		return line
+	}
+	line = clip(line, maxTitleBytes)
+	if i := strings.LastIndexByte(line, ' '); i > 0 {
+		line = line[:i]
+	}
+	return line
 }
 
 // acceptPDF2 relabels a PDF 2.0 header as 1.7, the newest the reader

@@ -8,8 +8,9 @@ import (
 )
 
 // collapse returns s with each run of white space replaced by one space and
-// trimmed, and with control characters (NUL among them) and zero-width spaces
-// removed. Zero-width joiners and non-joiners stay: Persian spelling needs them.
+// trimmed, and with control characters (NUL among them), zero-width spaces
+// and soft hyphens removed. Zero-width joiners and non-joiners stay: Persian
+// spelling needs them.
 func collapse(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -19,7 +20,7 @@ func collapse(s string) string {
 		case unicode.IsSpace(r):
 			space = b.Len() > 0
 			continue
-		case unicode.IsControl(r), r == '\u200b', r == '\ufeff':
+		case unicode.IsControl(r), r == '\u200b', r == '\ufeff', r == '\u00ad':
 			continue
 		}
 		if space {
