@@ -41,7 +41,8 @@ func DetectLanguage(text string) (lang string, confident bool) {
 	if l, ok := byLetters(text); ok {
 		return l, hasLetters(text, minLetters)
 	}
-	if l, ok := byWords(text); ok {
+	// Function words decide a short question; a page's trigram statistics are better.
+	if l, ok := byWords(text); ok && !hasLetters(text, 200) {
 		return l, hasLetters(text, minLetters)
 	}
 	whitelist := make(map[whatlanggo.Lang]bool, len(supportedLanguages))

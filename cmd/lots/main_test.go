@@ -161,7 +161,7 @@ func TestAskJSONContract(t *testing.T) {
 		Language  string `json:"language"`
 		Answered  bool   `json:"answered"`
 		Citations []struct {
-			N                                        int
+			N                                     int
 			Title, URL, Agency, Language, Passage string
 		} `json:"citations"`
 	}

@@ -83,6 +83,7 @@ type walker struct {
 	sections   []Section       // finished sections
 	blocks     []block         // blocks of the current section
 	buf        strings.Builder // inline text of the current block
+	inHeading  bool            // inside h1..h6: everything within is heading text
 	inItem     bool            // inside <li>: blocks within join into one item
 	inTable    bool            // inside a data table: rows become lines
 	inRow      bool            // inside a data table row: cells join into one line
@@ -115,6 +116,11 @@ func (w *walker) walk(n *html.Node, depth int) error {
 	}
 	joined := w.inItem || w.inRow // blocks inside join the current line
 	switch a := n.DataAtom; {
+	case w.inHeading:
+		if blockElement(a) || a == atom.Br {
+			w.buf.WriteByte(' ')
+			defer w.buf.WriteByte(' ')
+		}
 	case headingLevel(a) > 0 && !joined:
 		return w.heading(n, headingLevel(a), depth)
 	case a == atom.Li:
@@ -175,7 +181,10 @@ func (w *walker) block(n *html.Node, depth int, enter func()) error {
 // heading closes the current section and opens one under the heading n.
 func (w *walker) heading(n *html.Node, level, depth int) error {
 	w.flush()
-	if err := w.children(n, depth); err != nil {
+	w.inHeading = true
+	err := w.children(n, depth)
+	w.inHeading = false
+	if err != nil {
 		return err
 	}
 	text := collapse(w.buf.String())

@@ -139,7 +139,7 @@ const utf8BOM = "\xEF\xBB\xBF"
 func languageSample(sections []Section) string {
 	var b bytes.Buffer
 	for _, s := range sections {
-		if b.Len() >= maxDetectBytes {
+		if b.Len() >= 4096 { // the detector reads no more than this
 			break
 		}
 		b.WriteString(s.Text)

@@ -42,6 +42,11 @@ func TestHTMLSections(t *testing.T) {
 			},
 		},
 		{
+			name: "blocks inside a heading",
+			body: `<main><h2><span>Fees</span><div>and costs</div><ul><li>2026</li></ul></h2><p>x</p></main>`,
+			want: []Section{{[]string{"Fees and costs 2026"}, "x"}},
+		},
+		{
 			name: "paragraphs and whitespace",
 			body: "<main><p>one\n  two\t three</p><div>four <b>five</b><i>six</i></div>seven<p>eight&nbsp;nine</p></main>",
 			want: []Section{{[]string{}, "one two three\n\nfour fivesix\n\nseven\n\neight nine"}},

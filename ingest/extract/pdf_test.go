@@ -160,3 +160,19 @@ func TestParsePDFDate(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstLine checks the title taken from a PDF's text.
+func TestFirstLine(t *testing.T) {
+	long := strings.Repeat("ord ", 100)
+	tests := map[string]string{
+		"Title\n\nBody":          "Title",
+		"Only line":              "Only line",
+		long:                     strings.TrimSpace(long[:maxTitleBytes]),
+		strings.Repeat("å", 150): strings.Repeat("å", maxTitleBytes/2),
+	}
+	for in, want := range tests {
+		if got := firstLine(in); got != want {
+			t.Errorf("firstLine(%.20q…) = %q, want %q", in, got, want)
+		}
+	}
+}
