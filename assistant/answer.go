@@ -49,11 +49,16 @@ type Question struct {
 	Previous string // the previous question of the conversation, if any: a follow-up's topic
 }
 
-// Generator writes an answer from retrieved passages with a language model. The answer must
-// cite passages by number; Assistant checks the citations.
+// Generator writes an answer from retrieved passages with a language model, passing each piece
+// of text to onDelta (which may be nil) as it arrives. The answer must cite passages by number;
+// Assistant checks the citations.
 type Generator interface {
-	Generate(ctx context.Context, question, language string, passages []store.Hit) (string, error)
+	Generate(ctx context.Context, question, language string, passages []store.Hit, onDelta func(string)) (string, error)
 }
+
+// StreamFunc receives an answer as it is written: the next piece of text, or reset when the text
+// so far must be dropped (a model's answer failed its checks and the extractive one follows).
+type StreamFunc func(delta string, reset bool)
 
 // Assistant answers questions.
 type Assistant struct {
@@ -96,6 +101,14 @@ func (a *Assistant) Messages() *Messages { return a.messages }
 
 // Answer answers one question.
 func (a *Assistant) Answer(ctx context.Context, q Question) (Answer, error) {
+	return a.Stream(ctx, q, nil)
+}
+
+// Stream answers one question, passing the text to fn (which may be nil) as it is written.
+func (a *Assistant) Stream(ctx context.Context, q Question, fn StreamFunc) (Answer, error) {
+	if fn == nil {
+		fn = func(string, bool) {}
+	}
 	text := strings.TrimSpace(q.Text)
 	if len(retrieval.Words(text)) == 0 {
 		return Answer{}, ErrEmptyQuestion
@@ -116,27 +129,38 @@ func (a *Assistant) Answer(ctx context.Context, q Question) (Answer, error) {
 	if err != nil {
 		return Answer{}, fmt.Errorf("answer: %w", err)
 	}
-	ans, err := a.compose(ctx, text, lang, res)
+	ans := a.compose(ctx, text, lang, res, fn)
 	ans.Retrieved, ans.Coverage = res.Hits, res.Coverage
-	return ans, err
+	return ans, nil
 }
 
-func (a *Assistant) compose(ctx context.Context, text, lang string, res retrieval.Result) (Answer, error) {
+func (a *Assistant) compose(ctx context.Context, text, lang string, res retrieval.Result, fn StreamFunc) Answer {
 	if !res.Confident || len(res.Hits) == 0 {
-		return a.notCovered(lang, res), nil
+		ans := a.notCovered(lang, res)
+		fn(ans.Answer, false)
+		return ans
 	}
 	passages := a.choose(res.Hits)
 	if a.generator != nil {
-		ans, err := a.generate(ctx, text, lang, passages, res.Fallback)
+		streamed := false
+		ans, err := a.generate(ctx, text, lang, passages, res.Fallback, func(d string) {
+			streamed = true
+			fn(d, false)
+		})
 		if err == nil {
-			return ans, nil
+			return ans
+		}
+		if streamed {
+			fn("", true)
 		}
 		if errors.Is(err, ErrModelNotCovered) {
-			return a.notCovered(lang, res), nil
+			ans := a.notCovered(lang, res)
+			fn(ans.Answer, false)
+			return ans
 		}
 		a.log.WarnContext(ctx, "generative answer failed; answering extractively", "err", err)
 	}
-	return a.extractive(text, lang, passages, res.Fallback), nil
+	return a.extractive(text, lang, passages, res.Fallback, fn)
 }
 
 // detect tells the question's language, or the default when it has no letters of any supported script.
@@ -165,18 +189,20 @@ func (a *Assistant) choose(hits []store.Hit) []store.Hit {
 	return out
 }
 
-// extractive quotes the most relevant sentences of each passage, verbatim, with its number.
-func (a *Assistant) extractive(question, lang string, passages []store.Hit, fallback bool) Answer {
+// extractive quotes the most relevant sentences of each passage, verbatim, with its number,
+// passing each paragraph to fn as it is composed.
+func (a *Assistant) extractive(question, lang string, passages []store.Hit, fallback bool, fn StreamFunc) Answer {
 	var b strings.Builder
-	if fallback {
-		b.WriteString(a.messages.Text(lang, MsgOnlyAvailableIn, "{language}", a.messages.LanguageName(lang, passages[0].Language)))
-		b.WriteString("\n\n")
+	emit := func(s string) {
+		b.WriteString(s)
+		fn(s, false)
 	}
-	b.WriteString(a.messages.Text(lang, MsgFromAgency, "{agency}", passages[0].Agency))
+	if fallback {
+		emit(a.messages.Text(lang, MsgOnlyAvailableIn, "{language}", a.messages.LanguageName(lang, passages[0].Language)) + "\n\n")
+	}
+	emit(a.messages.Text(lang, MsgFromAgency, "{agency}", passages[0].Agency))
 	for i, p := range passages {
-		b.WriteString("\n\n")
-		b.WriteString(quote(question, p.Text, 3))
-		fmt.Fprintf(&b, " [%d]", i+1)
+		emit(fmt.Sprintf("\n\n%s [%d]", quote(question, p.Text, 3), i+1))
 	}
 	return Answer{Answer: b.String(), Language: lang, Answered: true, Citations: citations(passages), Mode: "extractive"}
 }

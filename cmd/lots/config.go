@@ -34,7 +34,12 @@ type Config struct {
 	ChatTimeout    time.Duration
 	SourcesFile    string
 	DemoAddr       string
-	RequestTimeout time.Duration
+	Addr           string
+	AllowedOrigins []string
+	Retention      time.Duration
+	MaxConns       int
+	AsksPerMinute  int
+	TrustProxy     bool
 }
 
 // defaultThresholds are the relevance thresholds per embedder kind, calibrated on the demo
@@ -68,6 +73,12 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 	chatTimeout := fs.String("chat-timeout", env("LOTS_CHAT_TIMEOUT", "20s"), "time the model gets before the extractive answer is used (env LOTS_CHAT_TIMEOUT)")
 	fs.StringVar(&c.SourcesFile, "sources", env("LOTS_SOURCES", "sources.yaml"), "source registry file (env LOTS_SOURCES)")
 	fs.StringVar(&c.DemoAddr, "demo-addr", env("LOTS_DEMO_ADDR", "127.0.0.1:8089"), "where lots demo serves the demo agency sites (env LOTS_DEMO_ADDR)")
+	fs.StringVar(&c.Addr, "addr", env("LOTS_ADDR", "127.0.0.1:8080"), "where lots serve listens (env LOTS_ADDR)")
+	origins := fs.String("allowed-origins", env("LOTS_ALLOWED_ORIGINS", ""), "comma-separated origins allowed to open the websocket besides the server's own (env LOTS_ALLOWED_ORIGINS)")
+	retention := fs.String("retention", env("LOTS_RETENTION", "720h"), "how long conversations are kept (env LOTS_RETENTION)")
+	maxConns := fs.String("max-connections", env("LOTS_MAX_CONNECTIONS", "20000"), "websocket connections at once (env LOTS_MAX_CONNECTIONS)")
+	asks := fs.String("asks-per-minute", env("LOTS_ASKS_PER_MINUTE", "20"), "questions per minute per connection and per address (env LOTS_ASKS_PER_MINUTE)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("LOTS_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (env LOTS_TRUST_PROXY=true)")
 	c.EmbedKey = env("LOTS_EMBED_KEY", env("OPENAI_API_KEY", ""))
 	c.ChatKey = env("LOTS_CHAT_KEY", env("OPENAI_API_KEY", ""))
 	return c, func() error {
@@ -87,6 +98,20 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 		}
 		if c.ChatTimeout, err = time.ParseDuration(*chatTimeout); err != nil || c.ChatTimeout <= 0 {
 			errs = append(errs, fmt.Errorf("chat timeout %q: want a duration such as 20s", *chatTimeout))
+		}
+		for _, o := range strings.Split(*origins, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.AllowedOrigins = append(c.AllowedOrigins, o)
+			}
+		}
+		if c.Retention, err = time.ParseDuration(*retention); err != nil || c.Retention < time.Hour {
+			errs = append(errs, fmt.Errorf("retention %q: want a duration of at least 1h, such as 720h", *retention))
+		}
+		if c.MaxConns, err = strconv.Atoi(*maxConns); err != nil || c.MaxConns < 1 {
+			errs = append(errs, fmt.Errorf("max connections %q: want a positive whole number", *maxConns))
+		}
+		if c.AsksPerMinute, err = strconv.Atoi(*asks); err != nil || c.AsksPerMinute < 1 {
+			errs = append(errs, fmt.Errorf("asks per minute %q: want a positive whole number", *asks))
 		}
 		switch c.Embedder {
 		case "local":

@@ -30,8 +30,10 @@ var demoQuestions = []struct{ lang, text string }{
 }
 
 // demo serves the demo agency sites on loopback, registers them as vetted local sources,
-// ingests them, answers the demo questions, then answers what is typed until end of input.
-func (a *app) demo(ctx context.Context, in io.Reader, out io.Writer) error {
+// ingests them, answers the demo questions, and then serves the chat on LOTS_ADDR while
+// answering what is typed at the prompt, until interrupted. With once, it stops after the demo
+// questions.
+func (a *app) demo(ctx context.Context, once bool, in io.Reader, out io.Writer) error {
 	if _, err := a.store.Migrate(ctx); err != nil {
 		return err
 	}
@@ -89,17 +91,30 @@ func (a *app) demo(ctx context.Context, in io.Reader, out io.Writer) error {
 		fmt.Fprintln(out)
 	}
 
-	fmt.Fprintln(out, "Ask a question in any of sv, en, ar, fa, so, ti, uk (an empty line or end of input quits):")
+	if once {
+		return nil
+	}
+	chat, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("demo: listen on %s (set LOTS_ADDR): %w", a.cfg.Addr, err)
+	}
+	serveCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- a.serveOn(serveCtx, chat, out) }()
+	time.Sleep(100 * time.Millisecond) // let the server print its URL before the prompt
+
+	fmt.Fprintln(out, "Ask here too, in any of sv, en, ar, fa, so, ti, uk (end of input leaves the chat serving; Ctrl-C stops):")
 	sc := bufio.NewScanner(in)
 	for {
 		fmt.Fprint(out, "> ")
 		if !sc.Scan() {
 			fmt.Fprintln(out)
-			return sc.Err()
+			return <-served
 		}
 		q := strings.TrimSpace(sc.Text())
 		if q == "" {
-			return nil
+			continue
 		}
 		ans, err := asst.Answer(ctx, assistant.Question{Text: q})
 		if errors.Is(err, assistant.ErrEmptyQuestion) {

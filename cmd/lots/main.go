@@ -32,8 +32,9 @@ Commands:
   ingest [--source NAME] [--all]  crawl vetted sources that are due (or --all of them)
   ask [--lang CODE] [--json] "question"   answer one question
   eval [--set FILE] [--json OUT]  measure answer quality per language and kind
-  demo                         serve the demo agency sites, ingest them, and answer questions
-  bench                        benchmark ingestion and search (see --help)
+  serve                        serve the chat page, the websocket chat and POST /api/ask on LOTS_ADDR
+  demo [--once]                serve the demo agency sites, ingest them, answer questions, serve the chat
+  bench [--chunks N,N] [--runs N]  benchmark ingestion, search and answers in scratch databases
 
 Every command takes --help. Configuration: flags, or the LOTS_* environment variables in README.md.
 `
@@ -79,8 +80,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.StringVar(&opts.jsonOut, "json", "", "write the full report as JSON to this file")
 		fs.BoolVar(&opts.verbose, "v", false, "print every case")
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.eval(ctx, opts, stdout, stderr) })
+	case "serve":
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.serve(ctx, stdout) })
 	case "demo":
-		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.demo(ctx, stdin, stdout) })
+		once := fs.Bool("once", false, "stop after the demo questions instead of serving the chat")
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.demo(ctx, *once, stdin, stdout) })
+	case "bench":
+		opts := bindBench(fs)
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.bench(ctx, *opts, stdout, stderr) })
 	default:
 		return fmt.Errorf("unknown command %q; run lots help", cmd)
 	}

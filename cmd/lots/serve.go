@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/web"
+)
+
+// serve runs the chat server until interrupted.
+func (a *app) serve(ctx context.Context, out io.Writer) error {
+	if err := a.checkSchema(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s (set LOTS_ADDR): %w", a.cfg.Addr, err)
+	}
+	return a.serveOn(ctx, ln, out)
+}
+
+func (a *app) serveOn(ctx context.Context, ln net.Listener, out io.Writer) error {
+	asst, err := a.newAssistant()
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(asst, assistant.NewConversations(a.store.Pool(), a.cfg.Retention), a.store.Pool(), a.log, web.Config{
+		AllowedOrigins: a.cfg.AllowedOrigins, MaxConnections: a.cfg.MaxConns, Retention: a.cfg.Retention,
+		AsksPerMinute: a.cfg.AsksPerMinute, TrustProxy: a.cfg.TrustProxy,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Lots is serving the chat at http://%s/ (Ctrl-C stops it)\n", ln.Addr())
+	return srv.Run(ctx, ln)
+}

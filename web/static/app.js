@@ -1,0 +1,432 @@
+// Lots chat page. The page works without this script: the ask form posts to /ask and comes
+// back with the answer. With it, questions go over the websocket (web/PROTOCOL.md) and answers
+// stream into the conversation log. Server text is only ever set with textContent.
+'use strict';
+
+(() => {
+  const STORAGE_KEY = 'lots.conversation';
+  const PING_EVERY = 25000;
+  const BACKOFF_FIRST = 1000;
+  const BACKOFF_MAX = 30000;
+  const ERROR_KEYS = {
+    bad_request: 'error_bad_request',
+    too_large: 'error_too_large',
+    rate_limited: 'error_rate_limited',
+    unavailable: 'error_unavailable',
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const log = $('log');
+  const form = $('ask-form');
+  const input = $('question');
+  const sendButton = $('send');
+  const statusLine = $('status');
+  const formError = $('form-error');
+  const announcer = $('announcer');
+  const langForm = $('lang-form');
+  const langSelect = $('lang-select');
+
+  const strings = parseStrings(document.body.dataset.strings);
+  const t = (key) => strings[key] || key;
+  const pageLang = document.body.dataset.lang || document.documentElement.lang;
+  const pageDir = document.documentElement.dir || 'ltr';
+  // Language names and directions come from the picker, so they live in one place (the server).
+  const languages = new Map([...langSelect.options].map((o) => [o.value, { name: o.textContent.trim(), dir: o.dir || 'ltr' }]));
+  const dirOf = (lang) => (languages.get(lang) || {}).dir || pageDir;
+
+  let socket = null;
+  let ready = false;      // the server has sent `ready` on this socket
+  let everReady = false;  // some socket has: later `ready`s are reconnections
+  let leaving = false;
+  let attempts = 0;
+  let reconnectTimer = 0;
+  let pingTimer = 0;
+  let pending = null;     // the question being answered: {id, text, questionItem, view}
+  let viewCount = 0;
+  const answers = new Map(); // answer_id → view
+  const feedbackSent = new Map(); // feedback message id → view
+
+  function parseStrings(json) {
+    try { return JSON.parse(json || '{}'); } catch { return {}; }
+  }
+
+  function newId() {
+    return crypto.randomUUID ? crypto.randomUUID() : Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  // el builds an element; text is set with textContent, never parsed as HTML.
+  function el(tag, attrs = {}, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) if (v != null) node.setAttribute(k, v);
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  // chrome is interface text inside a message: it keeps the page's language and direction even
+  // inside an answer in another language.
+  function chrome(tag, className, text) {
+    return el(tag, { class: className, lang: pageLang, dir: pageDir }, text);
+  }
+
+  function setMessageLang(node, lang) {
+    node.lang = lang || pageLang;
+    node.dir = lang ? dirOf(lang) : pageDir;
+  }
+
+  function setStatus(text) { statusLine.textContent = text; }
+
+  function showError(text) { formError.textContent = text; }
+
+  // announce says text once in the polite live region; emptying it first makes a repeated
+  // message heard again.
+  function announce(...parts) {
+    announcer.textContent = '';
+    setTimeout(() => announcer.append(...parts), 50);
+  }
+
+  function setBusy(busy) {
+    sendButton.disabled = busy;
+  }
+
+  function storedConversation() {
+    try { return sessionStorage.getItem(STORAGE_KEY); } catch { return null; }
+  }
+
+  function storeConversation(id) {
+    try { sessionStorage.setItem(STORAGE_KEY, id); } catch { /* private mode: no resume */ }
+  }
+
+  // ---- Connection ----
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    if (!everReady) setStatus(t('connecting'));
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+    socket = ws;
+    ws.addEventListener('open', () => {
+      const hello = { type: 'hello', language: pageLang };
+      const conversation = storedConversation();
+      if (conversation) hello.conversation = conversation;
+      send(hello);
+      pingTimer = setInterval(() => send({ type: 'ping' }), PING_EVERY);
+    });
+    ws.addEventListener('message', (e) => {
+      let msg;
+      try { msg = JSON.parse(e.data); } catch { return; }
+      onMessage(msg);
+    });
+    // 'error' is always followed by 'close', which does the work.
+    ws.addEventListener('close', () => onClose(ws));
+  }
+
+  function onClose(ws) {
+    if (ws !== socket) return;
+    clearInterval(pingTimer);
+    socket = null;
+    ready = false;
+    if (leaving) return;
+    if (pending) failPending(t('error_unavailable'));
+    setStatus(t('offline'));
+    // Exponential backoff with jitter, so a restarted server is not hit by everyone at once.
+    const delay = Math.min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** attempts) * (0.5 + Math.random() / 2);
+    attempts++;
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  function send(msg) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(msg));
+    return true;
+  }
+
+  function onMessage(msg) {
+    const view = answers.get(msg.answer_id);
+    switch (msg.type) {
+      case 'ready': return onReady(msg);
+      case 'answer.start': return onStart(msg);
+      case 'answer.delta':
+        if (view) { view.text += msg.text || ''; renderText(view); }
+        return;
+      case 'answer.reset':
+        if (view) { view.text = ''; renderText(view); }
+        return;
+      case 'answer.citations':
+        if (view) { view.citations = msg.citations || []; renderSources(view); renderText(view); }
+        return;
+      case 'answer.done':
+        if (!view) return;
+        finish(view, msg.answered, msg.language, true);
+        if (pending && pending.view === view) { pending = null; setBusy(false); }
+        return;
+      case 'feedback.saved':
+        if (view && view.thanks) view.thanks.textContent = t('feedback_thanks');
+        for (const [id, v] of feedbackSent) if (v === view) feedbackSent.delete(id);
+        return;
+      case 'error': return onError(msg);
+      default: // pong, and anything newer than this page
+    }
+  }
+
+  function onReady(msg) {
+    const first = !everReady;
+    ready = true;
+    everReady = true;
+    attempts = 0;
+    if (msg.conversation) storeConversation(msg.conversation);
+    if (first) {
+      setStatus('');
+      // Earlier turns are drawn once per page: after a reconnection they are on screen already.
+      if (msg.resumed && Array.isArray(msg.turns) && msg.turns.length) renderTurns(msg.turns);
+    } else {
+      setStatus(t('reconnected'));
+      setTimeout(() => { if (ready && statusLine.textContent === t('reconnected')) setStatus(''); }, 5000);
+    }
+  }
+
+  function onError(msg) {
+    showError(t(ERROR_KEYS[msg.code] || 'error_unavailable'));
+    const fb = feedbackSent.get(msg.id);
+    if (fb) {
+      feedbackSent.delete(msg.id);
+      for (const b of fb.buttons) b.setAttribute('aria-pressed', 'false');
+      return;
+    }
+    // An error without an id (e.g. the conversation could not start) ends a question that has
+    // not begun its answer; otherwise only the question it names.
+    if (pending && (msg.id === pending.id || (!msg.id && !pending.view.answerId))) failPending();
+  }
+
+  // ---- Asking ----
+
+  function ask(text) {
+    showError('');
+    const questionItem = questionElement(text, pageLang);
+    const view = answerView(pageLang);
+    log.append(questionItem, view.li);
+    pending = { id: newId(), text, questionItem, view };
+    setBusy(true);
+    send({ type: 'ask', id: pending.id, text, language: pageLang });
+    view.li.scrollIntoView({ block: 'nearest' });
+  }
+
+  // failPending gives up on the current question. If no answer text came, the question goes back
+  // into the textarea to be sent again, rather than staying in the log unanswered.
+  function failPending(message) {
+    const { text, questionItem, view } = pending;
+    pending = null;
+    setBusy(false);
+    if (message) showError(message);
+    // The server keeps only finished answers: a broken one gets no feedback buttons, and
+    // anything more that arrives for it is ignored.
+    answers.delete(view.answerId);
+    view.answerId = null;
+    if (view.text) { finish(view, true, null, false); return; }
+    questionItem.remove();
+    view.li.remove();
+    if (!input.value.trim()) input.value = text;
+  }
+
+  function onStart(msg) {
+    let view;
+    if (pending && pending.id === msg.id) {
+      view = pending.view;
+    } else { // an answer this page did not ask for (another tab's?): show it all the same
+      view = answerView(pageLang);
+      log.append(view.li);
+    }
+    view.answerId = msg.answer_id;
+    answers.set(msg.answer_id, view);
+  }
+
+  // ---- Rendering ----
+
+  function questionElement(text, lang) {
+    const li = el('li', { class: 'msg msg-user' });
+    setMessageLang(li, lang);
+    li.append(chrome('p', 'msg-who', t('you')), el('p', { class: 'msg-text', dir: 'auto' }, text));
+    return li;
+  }
+
+  // answerView is an answer's element and state; it streams until finish.
+  function answerView(lang) {
+    const key = ++viewCount;
+    const li = el('li', { class: 'msg msg-lots', 'aria-busy': 'true' });
+    setMessageLang(li, lang);
+    const textEl = el('div', { class: 'msg-text' });
+    li.append(chrome('h3', 'msg-who', t('answer_heading')), textEl);
+    const view = { key, li, textEl, text: '', citations: [], answerId: null, done: false, sources: null, thanks: null };
+    renderText(view);
+    return view;
+  }
+
+  const sourceId = (view, n) => `src-${view.key}-${n}`;
+
+  // renderText redraws the answer's text; markers like [1] of known citations become links to
+  // the source list below the answer (a footnote: the list item holds the real link).
+  function renderText(view) {
+    const { textEl, text } = view;
+    textEl.textContent = '';
+    if (!text && !view.done) {
+      textEl.append(chrome('span', 'answering', t('answering')));
+      return;
+    }
+    const known = new Set(view.citations.map((c) => c.n));
+    let last = 0;
+    for (const m of text.matchAll(/\[(\d+)\]/g)) {
+      if (!known.has(Number(m[1]))) continue;
+      textEl.append(text.slice(last, m.index), el('a', { class: 'cite', href: '#' + sourceId(view, m[1]) }, m[0]));
+      last = m.index + m[0].length;
+    }
+    textEl.append(text.slice(last));
+  }
+
+  function safeURL(raw) {
+    try {
+      const u = new URL(raw, location.href);
+      return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+    } catch { return null; }
+  }
+
+  function renderSources(view) {
+    if (view.sources) view.sources.forEach((n) => n.remove());
+    view.sources = null;
+    if (!view.citations.length) return;
+    const list = chrome('ol', 'sources');
+    for (const c of view.citations) {
+      const item = el('li', { id: sourceId(view, c.n), tabindex: '-1' });
+      const href = safeURL(c.url);
+      const title = el('bdi', {}, c.title || c.url || '');
+      const link = href ? el('a', { href, lang: c.language || null }) : el('span', { lang: c.language || null });
+      link.append(title);
+      item.append(el('span', { class: 'cite-n' }, `[${c.n}]`), ' ', link);
+      if (c.agency) item.append(' — ', el('bdi', { lang: 'sv' }, c.agency));
+      if (c.language && c.language !== pageLang && languages.has(c.language)) {
+        item.append(' ', el('span', { class: 'cite-lang', lang: c.language }, `(${languages.get(c.language).name})`));
+      }
+      list.append(item);
+    }
+    view.sources = [chrome('h4', 'sources-heading', t('sources')), list];
+    // Sources go right after the text, before a hint or the feedback buttons.
+    view.textEl.after(...view.sources);
+  }
+
+  function finish(view, answered, language, announceIt) {
+    view.done = true;
+    view.li.removeAttribute('aria-busy');
+    if (language) setMessageLang(view.li, language);
+    renderText(view);
+    if (answered === false) {
+      view.li.classList.add('not-covered');
+      view.li.append(chrome('p', 'hint', t('not_covered_hint')));
+    }
+    if (view.answerId) view.li.append(feedbackGroup(view));
+    if (announceIt) {
+      announce(t('answer_received') + ': ', el('span', { lang: view.li.lang }, firstSentence(view.text)));
+    }
+  }
+
+  // firstSentence is what the live region reads of an answer, without citation markers. An
+  // opening line that ends with a colon ("This is what Skatteverket says:") takes the next one.
+  function firstSentence(text) {
+    const parts = text.replace(/\s*\[\d+\]/g, '').split(/(?<=[.!?؟።])\s+|\n+/).map((s) => s.trim()).filter(Boolean);
+    let s = parts[0] || '';
+    if (/[:：፦]$/.test(s) && parts[1]) s += ' ' + parts[1];
+    return s.length > 240 ? s.slice(0, 240) + '…' : s;
+  }
+
+  function feedbackGroup(view) {
+    const labelId = `feedback-${view.key}`;
+    const group = el('div', { class: 'feedback', role: 'group', 'aria-labelledby': labelId, lang: pageLang, dir: pageDir });
+    group.append(el('p', { id: labelId, class: 'feedback-question' }, t('feedback_question')));
+    const row = el('div', { class: 'feedback-row' });
+    view.buttons = ['helpful', 'not_helpful'].map((rating) => {
+      const b = el('button', { type: 'button', 'aria-pressed': 'false' }, t(rating));
+      b.addEventListener('click', () => rate(view, rating, b));
+      return b;
+    });
+    row.append(...view.buttons);
+    view.thanks = el('p', { class: 'feedback-thanks', role: 'status' });
+    group.append(row, view.thanks);
+    return group;
+  }
+
+  function rate(view, rating, button) {
+    // feedback carries an id so that an error about it is not taken for the pending question's.
+    const id = newId();
+    if (!send({ type: 'feedback', id, answer_id: view.answerId, rating })) {
+      showError(t('error_unavailable'));
+      return;
+    }
+    feedbackSent.set(id, view);
+    for (const b of view.buttons) b.setAttribute('aria-pressed', String(b === button));
+    view.thanks.textContent = '';
+  }
+
+  function renderTurns(turns) {
+    const items = [];
+    for (const turn of turns) {
+      const view = answerView(turn.language);
+      view.answerId = turn.answer_id || null;
+      view.text = turn.answer || '';
+      view.citations = turn.citations || [];
+      if (view.answerId) answers.set(view.answerId, view);
+      items.push(questionElement(turn.question || '', turn.language), view.li);
+      renderSources(view);
+      finish(view, turn.answered, turn.language, false);
+    }
+    // Before anything already on the page (an answer rendered by the server).
+    log.prepend(...items);
+  }
+
+  // ---- Controls ----
+
+  form.addEventListener('submit', (e) => {
+    if (!ready) return; // not connected: let the browser post the form, the no-JavaScript way
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text || pending) return;
+    ask(text);
+    input.value = '';
+    input.focus();
+  });
+
+  input.addEventListener('keydown', (e) => {
+    // Enter sends, Shift+Enter is a new line; an input method composing text keeps its Enter.
+    if (e.key !== 'Enter' || e.shiftKey || e.isComposing || e.keyCode === 229) return;
+    e.preventDefault();
+    sendButton.click(); // validates the form, and does nothing while the button is disabled
+  });
+
+  const hint = $('enter-hint');
+  hint.hidden = false;
+  input.setAttribute('aria-describedby', hint.id);
+
+  // Picking a language with a pointer or touch loads the page in it at once. Keyboard users
+  // confirm with Enter or the button: arrow keys change a closed select in some browsers, and
+  // leaving the page on each of them would be an unexpected change of context (WCAG 3.2.2).
+  let keyed = false;
+  const switchLanguage = () => { if (langSelect.value !== pageLang) langForm.submit(); };
+  langSelect.addEventListener('pointerdown', () => { keyed = false; });
+  langSelect.addEventListener('keydown', (e) => {
+    keyed = true;
+    // After this event, so that an Enter that picks an option in an open list counts it.
+    if (e.key === 'Enter') setTimeout(switchLanguage);
+  });
+  langSelect.addEventListener('change', () => { if (!keyed) switchLanguage(); });
+
+  // The sticky ask form must not hide whatever gets focus or is scrolled to behind it.
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      document.documentElement.style.setProperty('--ask-height', `${form.offsetHeight}px`);
+    }).observe(form);
+  }
+
+  window.addEventListener('online', () => { if (!socket) connect(); });
+  window.addEventListener('pagehide', () => { leaving = true; });
+  window.addEventListener('pageshow', (e) => {
+    leaving = false;
+    if (e.persisted && !socket) connect(); // back from the back/forward cache
+  });
+
+  connect();
+})();

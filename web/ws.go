@@ -1,0 +1,350 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/retrieval"
+)
+
+const (
+	maxMessage = 16 << 10 // a message the protocol accepts; larger ones get error too_large
+	hardLimit  = 1 << 20  // a frame larger than this closes the connection (1009)
+	pingEvery  = 30 * time.Second
+	pongWait   = 60 * time.Second
+	writeWait  = 10 * time.Second
+	queuedAsks = 4 // questions waiting behind the one being answered
+)
+
+// inbound is any client message; which fields count depends on Type.
+type inbound struct {
+	Type         string `json:"type"`
+	ID           string `json:"id"`
+	Text         string `json:"text"`
+	Language     string `json:"language"`
+	Conversation string `json:"conversation"`
+	AnswerID     string `json:"answer_id"`
+	Rating       string `json:"rating"`
+	Comment      string `json:"comment"`
+}
+
+// outbound is any server message.
+type outbound map[string]any
+
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true // not a browser: no cross-site hijacking possible
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	return slices.ContainsFunc(s.cfg.AllowedOrigins, func(o string) bool { return strings.EqualFold(strings.TrimSuffix(o, "/"), origin) })
+}
+
+// websocket upgrades the request and runs the chat protocol until the peer leaves.
+func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
+	if n := s.conns.Add(1); n > int64(s.cfg.MaxConnections) {
+		s.conns.Add(-1)
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, "too many connections; try again in a minute", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.conns.Add(-1)
+	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 2048, CheckOrigin: s.checkOrigin,
+		HandshakeTimeout: 10 * time.Second}
+	conn, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered (403 for a foreign origin)
+	}
+	c := &client{
+		s: s, conn: conn, ip: s.clientIP(r),
+		send:   make(chan outbound, 64),
+		asks:   make(chan inbound, queuedAsks),
+		limit:  rate.NewLimiter(rate.Every(time.Minute/time.Duration(s.cfg.AsksPerMinute)), max(3, s.cfg.AsksPerMinute/4)),
+		closed: make(chan struct{}),
+	}
+	c.run(r.Context())
+}
+
+// client is one websocket connection.
+type client struct {
+	s      *Server
+	conn   *websocket.Conn
+	ip     string
+	send   chan outbound
+	asks   chan inbound
+	limit  *rate.Limiter
+	closed chan struct{}
+
+	// Conversation state, owned by the answering goroutine once the first ask arrives.
+	conversation string
+	lang         string
+	previous     string
+}
+
+func (c *client) run(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go c.writer(ctx)
+	go c.answerer(ctx)
+	c.reader(ctx)
+	close(c.closed)
+	c.conn.Close()
+}
+
+// reader reads messages until the peer leaves or breaks the protocol beyond repair.
+func (c *client) reader(ctx context.Context) {
+	c.conn.SetReadLimit(hardLimit)
+	c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	for {
+		kind, data, err := c.conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		c.conn.SetReadDeadline(time.Now().Add(pongWait))
+		if kind != websocket.TextMessage {
+			c.error("", "bad_request", "send JSON text messages")
+			continue
+		}
+		if len(data) > maxMessage {
+			c.error("", "too_large", fmt.Sprintf("a message may be at most %d bytes", maxMessage))
+			continue
+		}
+		var m inbound
+		if err := json.Unmarshal(data, &m); err != nil {
+			c.error("", "bad_request", "malformed JSON")
+			continue
+		}
+		switch m.Type {
+		case "hello":
+			c.enqueue(m)
+		case "ask":
+			if strings.TrimSpace(m.Text) == "" {
+				c.error(m.ID, "bad_request", "ask needs text")
+				continue
+			}
+			if !c.limit.Allow() || !c.s.ips.allow(c.ip) {
+				c.error(m.ID, "rate_limited", "too many questions; wait a minute")
+				continue
+			}
+			c.enqueue(m)
+		case "feedback":
+			c.enqueue(m)
+		case "ping":
+			c.out(outbound{"type": "pong"})
+		default:
+			c.error(m.ID, "bad_request", fmt.Sprintf("unknown message type %q", m.Type))
+		}
+	}
+}
+
+// enqueue hands a message to the answering goroutine, or refuses it when too many wait.
+func (c *client) enqueue(m inbound) {
+	select {
+	case c.asks <- m:
+	default:
+		c.error(m.ID, "rate_limited", "too many questions at once; wait for the answers")
+	}
+}
+
+// writer is the connection's only writer: messages in order, and pings.
+func (c *client) writer(ctx context.Context) {
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case m := <-c.send:
+			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.conn.WriteJSON(m); err != nil {
+				c.conn.Close()
+				return
+			}
+		case <-ping.C:
+			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				c.conn.Close()
+				return
+			}
+		case <-c.closed:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// out queues a message; a peer that does not read its messages is dropped.
+func (c *client) out(m outbound) {
+	select {
+	case c.send <- m:
+	case <-c.closed:
+	case <-time.After(writeWait):
+		c.conn.Close()
+	}
+}
+
+func (c *client) error(id, code, message string) {
+	m := outbound{"type": "error", "code": code, "message": message}
+	if id != "" {
+		m["id"] = id
+	}
+	c.out(m)
+}
+
+// answerer handles hello, ask and feedback one at a time, so answers never interleave.
+func (c *client) answerer(ctx context.Context) {
+	for {
+		select {
+		case <-c.closed:
+			return
+		case m := <-c.asks:
+			switch m.Type {
+			case "hello":
+				c.hello(ctx, m)
+			case "ask":
+				c.ask(ctx, m)
+			case "feedback":
+				c.feedback(ctx, m)
+			}
+		}
+	}
+}
+
+func (c *client) hello(ctx context.Context, m inbound) {
+	if slices.Contains(retrieval.Languages, m.Language) {
+		c.lang = m.Language
+	}
+	if m.Conversation != "" {
+		lang, turns, err := c.s.convs.Turns(ctx, m.Conversation)
+		switch {
+		case err == nil:
+			c.conversation = m.Conversation
+			if c.lang == "" {
+				c.lang = lang
+			}
+			if len(turns) > 0 {
+				c.previous = turns[len(turns)-1].Question
+			}
+			c.out(outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": true, "turns": turns})
+			return
+		case !errors.Is(err, assistant.ErrNoConversation):
+			c.s.log.ErrorContext(ctx, "resume conversation", "err", err)
+			c.error("", "unavailable", "the service cannot resume the conversation now")
+			return
+		}
+	}
+	if c.lang == "" {
+		c.lang = "sv"
+	}
+	if err := c.start(ctx); err != nil {
+		return
+	}
+	c.out(outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": false, "turns": []assistant.Turn{}})
+}
+
+func (c *client) start(ctx context.Context) error {
+	id, err := c.s.convs.Start(ctx, c.lang)
+	if err != nil {
+		c.s.log.ErrorContext(ctx, "start conversation", "err", err)
+		c.error("", "unavailable", "the service cannot start a conversation now")
+		return err
+	}
+	c.conversation, c.previous = id, ""
+	return nil
+}
+
+func (c *client) ask(ctx context.Context, m inbound) {
+	lang := m.Language
+	if !slices.Contains(retrieval.Languages, lang) {
+		lang = c.lang // the asker's choice in hello; detected when none
+	}
+	if c.conversation == "" {
+		if c.lang == "" {
+			c.lang = "sv"
+		}
+		if c.start(ctx) != nil {
+			return
+		}
+		c.out(outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": false, "turns": []assistant.Turn{}})
+	}
+	answerID := newUUID()
+	c.out(outbound{"type": "answer.start", "id": m.ID, "answer_id": answerID})
+	actx, cancel := context.WithTimeout(ctx, c.s.cfg.AnswerTimeout)
+	defer cancel()
+	ans, err := c.s.asst.Stream(actx, assistant.Question{Text: m.Text, Language: lang, Previous: c.previous},
+		func(delta string, reset bool) {
+			if reset {
+				c.out(outbound{"type": "answer.reset", "answer_id": answerID})
+				return
+			}
+			c.out(outbound{"type": "answer.delta", "answer_id": answerID, "text": delta})
+		})
+	if err != nil {
+		if errors.Is(err, assistant.ErrEmptyQuestion) {
+			c.error(m.ID, "bad_request", err.Error())
+		} else {
+			c.s.log.ErrorContext(ctx, "answer", "err", err)
+			c.error(m.ID, "unavailable", "the service cannot answer now; try again later")
+		}
+		return
+	}
+	// The turn is stored before answer.done, so a reconnect right after it finds the turn; and
+	// with its own deadline, so a peer leaving now does not lose it.
+	turn := assistant.Turn{AnswerID: answerID, Question: m.Text, Language: ans.Language, Answer: ans.Answer,
+		Answered: ans.Answered, Citations: ans.Citations}
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	if _, err := c.s.convs.AddTurn(sctx, c.conversation, turn); err != nil {
+		c.s.log.WarnContext(ctx, "store turn", "err", err)
+	}
+	scancel()
+	c.previous = m.Text
+	c.out(outbound{"type": "answer.citations", "answer_id": answerID, "citations": ans.Citations})
+	c.out(outbound{"type": "answer.done", "answer_id": answerID, "answered": ans.Answered, "language": ans.Language})
+}
+
+func (c *client) feedback(ctx context.Context, m inbound) {
+	if m.AnswerID == "" || (m.Rating != "helpful" && m.Rating != "not_helpful") {
+		c.error(m.ID, "bad_request", "feedback needs answer_id and rating helpful or not_helpful")
+		return
+	}
+	if len(m.Comment) > 2000 {
+		c.error(m.ID, "too_large", "a comment may be at most 2000 bytes")
+		return
+	}
+	err := c.s.convs.SaveFeedback(ctx, m.AnswerID, m.Rating, m.Comment)
+	switch {
+	case errors.Is(err, assistant.ErrNoAnswer):
+		c.error(m.ID, "bad_request", "no such answer")
+	case err != nil:
+		c.s.log.ErrorContext(ctx, "feedback", "err", err)
+		c.error(m.ID, "unavailable", "the service cannot store feedback now")
+	default:
+		c.out(outbound{"type": "feedback.saved", "answer_id": m.AnswerID})
+	}
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
