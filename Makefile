@@ -3,7 +3,7 @@
 GO ?= go
 PG_URL = $$(scripts/postgres url)
 
-.PHONY: demo test bench lint build db stop-db
+.PHONY: demo test eval bench lint build db stop-db
 
 ## demo: set up PostgreSQL+pgvector, ingest the demo agency sites, and answer questions
 demo: build db
@@ -12,6 +12,12 @@ demo: build db
 ## test: run every test against a real PostgreSQL+pgvector (started if needed)
 test: db
 	LOTS_TEST_DATABASE_URL=$(PG_URL) $(GO) test -race -count=1 ./...
+
+## eval: ingest the demo corpus into its own database and compare quality with the baseline
+eval: build
+	@LOTS_PG_DB=lots_eval scripts/postgres >/dev/null
+	DATABASE_URL=$$(LOTS_PG_DB=lots_eval scripts/postgres url) ./lots demo --once >/dev/null
+	DATABASE_URL=$$(LOTS_PG_DB=lots_eval scripts/postgres url) ./lots eval --baseline evals/baseline.json --md var/eval/report.md
 
 ## bench: ingestion and search benchmarks (Go benchmarks and lots bench)
 bench: build db

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,10 +15,16 @@ import (
 
 // evalOptions are the flags of lots eval.
 type evalOptions struct {
-	sets    stringList
-	jsonOut string
-	verbose bool
+	sets          stringList
+	jsonOut       string
+	mdOut         string
+	baseline      string
+	writeBaseline string
+	verbose       bool
 }
+
+// errRegression is returned when quality fell below the baseline; lots exits non-zero.
+var errRegression = errors.New("quality fell below the baseline")
 
 type stringList []string
 
@@ -56,6 +63,27 @@ func (a *app) eval(ctx context.Context, opts evalOptions, out, progress io.Write
 	if err := report.WriteTable(out); err != nil {
 		return err
 	}
+	var regressions []evals.Regression
+	if opts.baseline != "" {
+		base, err := evals.LoadBaseline(opts.baseline)
+		if err != nil {
+			return err
+		}
+		regressions = base.Compare(report)
+		if regressions == nil {
+			regressions = []evals.Regression{}
+		}
+	}
+	if opts.mdOut != "" {
+		if err := report.WriteMarkdown(opts.mdOut, regressions); err != nil {
+			return err
+		}
+	}
+	if opts.writeBaseline != "" {
+		if err := evals.NewBaseline(report, evals.DefaultTolerance).Write(opts.writeBaseline); err != nil {
+			return err
+		}
+	}
 	if opts.jsonOut != "" {
 		data, err := json.MarshalIndent(report, "", "  ")
 		if err != nil {
@@ -64,6 +92,16 @@ func (a *app) eval(ctx context.Context, opts evalOptions, out, progress io.Write
 		if err := os.WriteFile(opts.jsonOut, data, 0o644); err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
+	}
+	if len(regressions) > 0 {
+		fmt.Fprintf(out, "\n%d metric(s) fell by more than the tolerance:\n", len(regressions))
+		for _, r := range regressions {
+			fmt.Fprintln(out, "  ", r)
+		}
+		return errRegression
+	}
+	if opts.baseline != "" {
+		fmt.Fprintf(out, "\nNo metric fell below %s by more than the tolerance.\n", opts.baseline)
 	}
 	return nil
 }

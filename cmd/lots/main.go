@@ -31,7 +31,8 @@ Commands:
   sources pause NAME           take a source out of crawling and search
   ingest [--source NAME] [--all]  crawl vetted sources that are due (or --all of them)
   ask [--lang CODE] [--json] "question"   answer one question
-  eval [--set FILE] [--json OUT]  measure answer quality per language and kind
+  eval [--set FILE] [--baseline FILE] [--json OUT] [--md OUT] [--write-baseline FILE]
+                               measure answer quality per language and kind; gate on a baseline
   serve                        serve the chat page, the websocket chat and POST /api/ask on LOTS_ADDR
   demo [--once]                serve the demo agency sites, ingest them, answer questions, serve the chat
   bench [--chunks N,N] [--runs N]  benchmark ingestion, search and answers in scratch databases
@@ -78,6 +79,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		var opts evalOptions
 		fs.Var(&opts.sets, "set", "JSONL evaluation set (repeatable); default evals/sets/demo.*.jsonl")
 		fs.StringVar(&opts.jsonOut, "json", "", "write the full report as JSON to this file")
+		fs.StringVar(&opts.mdOut, "md", "", "write a Markdown report (and an SVG chart per language beside it) to this file")
+		fs.StringVar(&opts.baseline, "baseline", "", "compare with this baseline and fail when a metric drops more than its tolerance")
+		fs.StringVar(&opts.writeBaseline, "write-baseline", "", "save this run as the baseline in this file")
 		fs.BoolVar(&opts.verbose, "v", false, "print every case")
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.eval(ctx, opts, stdout, stderr) })
 	case "serve":

@@ -43,7 +43,7 @@ func runLots(t *testing.T, dbURL, sources string, args ...string) string {
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("lots %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+		t.Fatalf("lots %s: %v\n%s\n%s", strings.Join(args, " "), err, out.String(), errOut.String())
 	}
 	return out.String()
 }
@@ -210,5 +210,39 @@ func TestCommandErrorsAreClear(t *testing.T) {
 				t.Errorf("exit %v, output %q; want a failure saying %q", err, out, tt.want)
 			}
 		})
+	}
+}
+
+func TestEvalGate(t *testing.T) {
+	_, sources := slowDemo(t)
+	db := storetest.URL(t)
+	runLots(t, db, sources, "migrate")
+	runLots(t, db, sources, "sources", "add")
+	runLots(t, db, sources, "ingest")
+	sets, err := filepath.Glob("../../evals/sets/demo.*.jsonl")
+	if err != nil || len(sets) != 7 {
+		t.Fatalf("eval sets: %v %v", sets, err)
+	}
+	args := []string{"eval", "--baseline", "../../evals/baseline.json"}
+	for _, s := range sets {
+		args = append(args, "--set", s)
+	}
+
+	// The committed baseline holds for the code as it is.
+	out := runLots(t, db, sources, args...)
+	if !strings.Contains(out, "No metric fell") {
+		t.Fatalf("eval against the committed baseline:\n%s", out)
+	}
+
+	// A deliberate regression — a relevance threshold that refuses most questions — fails the gate.
+	cmd := lotsCmd(t, db, sources, append(args, "--min-coverage", "0.6")...)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	err = cmd.Run()
+	if err == nil {
+		t.Fatalf("the gate passed a regression:\n%s", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "answer_rate fell from") {
+		t.Errorf("the gate's report does not name the fallen metric:\n%s", stdout.String())
 	}
 }

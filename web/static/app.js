@@ -206,7 +206,9 @@
     pending = { id: newId(), text, questionItem, view };
     setBusy(true);
     send({ type: 'ask', id: pending.id, text, language: pageLang });
-    view.li.scrollIntoView({ block: 'nearest' });
+    // The question goes to the top of the screen and the answer is read downwards from it; the
+    // textarea keeps focus, and typing brings it back into view.
+    questionItem.scrollIntoView({ block: 'start' });
   }
 
   // failPending gives up on the current question. If no answer text came, the question goes back
@@ -413,13 +415,6 @@
     if (e.key === 'Enter') setTimeout(switchLanguage);
   });
   langSelect.addEventListener('change', () => { if (!keyed) switchLanguage(); });
-
-  // The sticky ask form must not hide whatever gets focus or is scrolled to behind it.
-  if (window.ResizeObserver) {
-    new ResizeObserver(() => {
-      document.documentElement.style.setProperty('--ask-height', `${form.offsetHeight}px`);
-    }).observe(form);
-  }
 
   window.addEventListener('online', () => { if (!socket) connect(); });
   window.addEventListener('pagehide', () => { leaving = true; });

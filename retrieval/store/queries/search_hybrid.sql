@@ -22,9 +22,9 @@ tsq AS (
     SELECT to_tsquery(lots_ts_config($3), $2) AS q WHERE $2 <> ''
 ),
 txt AS (
-    SELECT id, row_number() OVER (ORDER BY rank DESC, id) AS rnk
+    SELECT id, row_number() OVER (ORDER BY rank DESC, tiebreak) AS rnk
     FROM (
-        SELECT c.id, ts_rank_cd(c.ts, tsq.q, 1) AS rank
+        SELECT c.id, ts_rank_cd(c.ts, tsq.q, 1) AS rank, c.translation_group || ' ' || c.ord AS tiebreak
         FROM chunks c, tsq
         WHERE c.index_id = {{ID}}
           AND c.ts @@ tsq.q
@@ -32,7 +32,7 @@ txt AS (
           AND (cardinality($5::text[]) = 0 OR c.agency = ANY($5::text[]))
           AND ($6::text = '' OR c.translation_group = $6)
           AND c.source_id IN (SELECT id FROM sources WHERE status = 'vetted')
-        ORDER BY rank DESC, c.id
+        ORDER BY rank DESC, tiebreak
         LIMIT $7
     ) t
 ),
@@ -49,5 +49,7 @@ SELECT c.id, c.page_id, p.url, p.title, c.agency, c.language, c.translation_grou
 FROM fused f
 JOIN chunks c ON c.id = f.id
 JOIN pages p ON p.id = c.page_id
-ORDER BY f.score DESC, similarity DESC
+-- Ties are broken by page and position, never by row ids, so results do not depend on the order
+-- pages happened to be crawled in.
+ORDER BY f.score DESC, similarity DESC, p.url, c.ord
 LIMIT $8
