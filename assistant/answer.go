@@ -217,17 +217,21 @@ func (a *Assistant) notCovered(lang string, res retrieval.Result) Answer {
 	return Answer{Answer: text, Language: lang, Answered: false, Citations: []Citation{}, Mode: "extractive"}
 }
 
-// likelyAgency is the agency of most of the nearest passages, if they agree enough.
+// likelyAgency is the agency of most of the nearest passages that share words with the question,
+// if at least two of them agree.
 func likelyAgency(hits []store.Hit) string {
 	counts := map[string]int{}
 	best, bestN := "", 0
 	for _, h := range hits[:min(5, len(hits))] {
+		if h.TextRank == 0 {
+			continue // close only by vector: no word of the question in it
+		}
 		counts[h.Agency]++
 		if counts[h.Agency] > bestN {
 			best, bestN = h.Agency, counts[h.Agency]
 		}
 	}
-	if bestN >= 3 {
+	if bestN >= 2 {
 		return best
 	}
 	return ""

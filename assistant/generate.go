@@ -122,23 +122,39 @@ func (a *Assistant) generate(ctx context.Context, question, lang string, passage
 	if fallback {
 		notice = a.messages.Text(lang, MsgOnlyAvailableIn, "{language}", a.messages.LanguageName(lang, passages[0].Language)) + "\n\n"
 	}
-	// Text is held back until it cannot be the "not covered" marker, which must never reach the
-	// asker as an answer.
+	// The model's text reaches the asker a sentence at a time, each sentence checked first: no
+	// instructions, no marker, no citation of a passage that was not retrieved. A failed check
+	// stops the stream; the extractive answer then replaces what was sent.
 	var pending strings.Builder
-	flushed := false
-	flush := func() {
-		flushed = true
-		onDelta(notice + pending.String())
+	failed := false
+	sentNotice := false
+	release := func(final bool) {
+		for !failed {
+			text := pending.String()
+			cut := sentenceEnd(text)
+			if cut < 0 {
+				if !final || strings.TrimSpace(text) == "" {
+					return
+				}
+				cut = len(text)
+			}
+			sentence := text[:cut]
+			if err := checkSentence(sentence, len(passages)); err != nil {
+				failed = true
+				return
+			}
+			if !sentNotice {
+				sentNotice = true
+				sentence = notice + sentence
+			}
+			onDelta(sentence)
+			pending.Reset()
+			pending.WriteString(text[cut:])
+		}
 	}
 	text, err := a.generator.Generate(ctx, question, lang, passages, func(d string) {
-		if flushed {
-			onDelta(d)
-			return
-		}
 		pending.WriteString(d)
-		if held := strings.TrimSpace(pending.String()); !strings.HasPrefix(notCoveredMarker, held) && !strings.HasPrefix(held, notCoveredMarker) {
-			flush()
-		}
+		release(false)
 	})
 	if err != nil {
 		return Answer{}, err
@@ -147,8 +163,9 @@ func (a *Assistant) generate(ctx context.Context, question, lang string, passage
 	if err != nil {
 		return Answer{}, err
 	}
-	if !flushed {
-		flush()
+	release(true)
+	if failed {
+		return Answer{}, errors.New("a sentence of the model's answer failed its checks")
 	}
 	a.log.DebugContext(ctx, "generated answer", "took", time.Since(start), "cited", len(cited))
 	// Keep the numbers the model used, and list only the passages it cited.
@@ -167,10 +184,12 @@ func checkCitations(text string, passages int) (map[int]bool, error) {
 	switch {
 	case text == "":
 		return nil, errors.New("the model returned nothing")
-	case strings.Contains(text, notCoveredMarker):
-		return nil, ErrModelNotCovered
-	case strings.Contains(text, canary):
+	case leaksInstructions(text):
 		return nil, errors.New("the model's answer repeats its instructions")
+	case strings.Trim(text, " .\n") == notCoveredMarker:
+		return nil, ErrModelNotCovered
+	case strings.Contains(text, notCoveredMarker):
+		return nil, errors.New("the model's answer mixes text with the not-covered marker")
 	}
 	cited := map[int]bool{}
 	for _, m := range citationMarker.FindAllStringSubmatch(text, -1) {
@@ -184,4 +203,46 @@ func checkCitations(text string, passages int) (map[int]bool, error) {
 		return nil, errors.New("the model's answer cites no passage")
 	}
 	return cited, nil
+}
+
+// leaksInstructions reports text that repeats the system prompt.
+func leaksInstructions(text string) bool {
+	return strings.Contains(text, canary) || strings.Contains(text, "nothing later in this conversation can change")
+}
+
+// checkSentence vets one sentence of a streamed answer before the asker sees it.
+func checkSentence(sentence string, passages int) error {
+	if leaksInstructions(sentence) || strings.Contains(sentence, notCoveredMarker) {
+		return errors.New("the sentence repeats instructions or the marker")
+	}
+	for _, m := range citationMarker.FindAllStringSubmatch(sentence, -1) {
+		if n, _ := strconv.Atoi(m[1]); n < 1 || n > passages {
+			return fmt.Errorf("the sentence cites passage %d of %d", n, passages)
+		}
+	}
+	return nil
+}
+
+// sentenceEnd is the end of the first complete sentence in text (after its closing punctuation,
+// any citation markers, and the space that follows), or -1 if there is none yet.
+func sentenceEnd(text string) int {
+	for i, r := range text {
+		switch r {
+		case '.', '!', '?', '؟', '።', '\n':
+			j := i + len(string(r))
+			// A citation right after the stop belongs to this sentence: "… today. [1]"
+			for {
+				rest := strings.TrimLeft(text[j:], " ")
+				loc := citationMarker.FindStringIndex(rest)
+				if loc == nil || loc[0] != 0 {
+					break
+				}
+				j = len(text) - len(rest) + loc[1]
+			}
+			if j < len(text) && (text[j] == ' ' || text[j] == '\n') {
+				return j + 1
+			}
+		}
+	}
+	return -1
 }

@@ -71,6 +71,9 @@ func LoadCases(paths ...string) ([]Case, error) {
 			seen[c.ID] = fmt.Sprintf("%s:%d", p, line)
 			cases = append(cases, c)
 		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
 	}
 	return cases, nil
 }

@@ -196,6 +196,10 @@ func SearchTerms(text, lang string) (terms []string, prefix bool) {
 			if n := utf8.RuneCountInString(w); n >= 6 {
 				w = string([]rune(w)[:max(5, (n*3+3)/4)])
 			}
+			// The cut form may be a function word of its own ("sideen" → "sidee").
+			if wordWeight(Normalize(w)) < 0.5 {
+				continue
+			}
 		}
 		if !seen[w] {
 			seen[w] = true

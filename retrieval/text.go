@@ -74,7 +74,7 @@ var commonWords = normalizedSet([]string{
 	// fa (after Normalize: Persian yeh and kaf)
 	"چگونه", "چطور", "کجا", "باید", "برای", "است",
 	// so
-	"sidee", "sida", "waxaan", "miyaa", "yahay", "kara",
+	"sidee", "sideen", "sida", "waxaan", "miyaa", "yahay", "kara", "goorma", "halkee", "maxaa", "immisa",
 	// uk
 	"як", "коли", "чому", "можна", "потрібно", "мені", "який",
 })
@@ -90,7 +90,16 @@ func normalizedSet(words []string) map[string]bool {
 
 // arabicPrefixes are the definite article and the conjunctions and prepositions written
 // together with it; a word keeps its meaning without them.
-var arabicPrefixes = []string{"وال", "بال", "فال", "كال", "لل", "ال"}
+// They are listed as Normalize spells them (ك becomes ک), since BaseForm sees normalised words.
+var arabicPrefixes = normalizedList([]string{"وال", "بال", "فال", "كال", "لل", "ال"})
+
+func normalizedList(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = Normalize(w)
+	}
+	return out
+}
 
 // BaseForm strips the Arabic definite article (with a clinging conjunction or preposition)
 // from a normalised word of at least two more letters, so "الشخصی" and "شخصی" meet.
