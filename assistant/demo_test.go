@@ -1,11 +1,9 @@
 package assistant_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"runtime"
 	"strings"
@@ -13,11 +11,9 @@ import (
 	"testing"
 
 	"github.com/nyisverige/lots/assistant"
-	"github.com/nyisverige/lots/ingest"
-	"github.com/nyisverige/lots/ingest/demosite"
+	"github.com/nyisverige/lots/ingest/ingesttest"
 	"github.com/nyisverige/lots/retrieval"
 	"github.com/nyisverige/lots/retrieval/store"
-	"github.com/nyisverige/lots/retrieval/store/storetest"
 )
 
 // The demo corpus is crawled once for the package (every test only reads it), into a database
@@ -52,33 +48,9 @@ func demoStore(t *testing.T) *store.Store {
 	return demo.st
 }
 
-// crawlDemo serves the demo agency sites on loopback and crawls them as vetted sources with the
-// local embedder, as lots demo does.
+// crawlDemo is a fresh database holding the crawled demo corpus.
 func crawlDemo(tb testing.TB) *store.Store {
-	ctx := context.Background()
-	st := storetest.New(tb)
-	site, err := demosite.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv := httptest.NewServer(site)
-	defer srv.Close()
-	srcs, err := ingest.ParseSources(demosite.SourcesYAML(srv.URL))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	crawler := ingest.NewCrawler(st, retrieval.NewLocal(0), slog.New(slog.DiscardHandler), ingest.CrawlOptions{})
-	for _, src := range srcs {
-		saved, err := st.UpsertSource(ctx, src)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		src.ID, src.Status = saved.ID, saved.Status
-		if _, err := crawler.Crawl(ctx, src); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return st
+	return ingesttest.DemoStore(tb)
 }
 
 // packageTB is the testing.TB that storetest needs, for a database that outlives any one test.
@@ -125,7 +97,7 @@ func messages(t *testing.T) *assistant.Messages {
 func newAssistant(t *testing.T, gen assistant.Generator, cfg assistant.Config) *assistant.Assistant {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	s := retrieval.NewSearcher(demoStore(t), retrieval.NewLocal(0), retrieval.Thresholds{MinCoverage: 0.3, MinSimilarity: 0.7}, log)
+	s := retrieval.NewSearcher(demoStore(t), retrieval.NewLocal(0), retrieval.DefaultThresholds["local"], log)
 	return assistant.New(s, gen, messages(t), log, cfg)
 }
 

@@ -1,47 +1,17 @@
 package retrieval_test
 
 import (
-	"context"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/nyisverige/lots/ingest"
-	"github.com/nyisverige/lots/ingest/demosite"
-	"github.com/nyisverige/lots/retrieval"
+	"github.com/nyisverige/lots/ingest/ingesttest"
 	"github.com/nyisverige/lots/retrieval/store"
-	"github.com/nyisverige/lots/retrieval/store/storetest"
 )
 
-// demoStore crawls the demo agency sites into a fresh database with the local embedder, as
-// lots demo does.
+// demoStore is a fresh database holding the crawled demo corpus.
 func demoStore(t *testing.T) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st := storetest.New(t)
-	site, err := demosite.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(site)
-	defer srv.Close()
-	srcs, err := ingest.ParseSources(demosite.SourcesYAML(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	crawler := ingest.NewCrawler(st, retrieval.NewLocal(0), slog.New(slog.DiscardHandler), ingest.CrawlOptions{})
-	for _, src := range srcs {
-		saved, err := st.UpsertSource(ctx, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src.ID, src.Status = saved.ID, saved.Status
-		if _, err := crawler.Crawl(ctx, src); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return st
+	return ingesttest.DemoStore(t)
 }
 
 // report fails the test with the problems found in one case, unless the case is marked with a

@@ -41,6 +41,14 @@ type Thresholds struct {
 	MinSimilarity float64 // cosine similarity; 0 disables this criterion
 }
 
+// DefaultThresholds are the thresholds per kind of embedder ("local", "openai"), calibrated on
+// the demo corpus's evaluation sets. The local embedder's cosine similarities say little in
+// absolute terms, so only a very close vector counts on its own.
+var DefaultThresholds = map[string]Thresholds{
+	"local":  {MinCoverage: 0.3, MinSimilarity: 0.7},
+	"openai": {MinCoverage: 0.3, MinSimilarity: 0.45},
+}
+
 // NewSearcher returns a Searcher.
 func NewSearcher(st *store.Store, e Embedder, limits Thresholds, log *slog.Logger) *Searcher {
 	return &Searcher{store: st, embedder: e, log: log, limits: limits}

@@ -55,7 +55,7 @@ func TestSearchTerms(t *testing.T) {
 }
 
 // thresholds are the ones lots uses with the local embedder (cmd/lots defaultThresholds).
-var thresholds = retrieval.Thresholds{MinCoverage: 0.3, MinSimilarity: 0.7}
+var thresholds = retrieval.DefaultThresholds["local"]
 
 func TestSearch(t *testing.T) {
 	s := retrieval.NewSearcher(demoStore(t), retrieval.NewLocal(0), thresholds, slog.New(slog.DiscardHandler))

@@ -8,18 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/nyisverige/lots/assistant"
-	"github.com/nyisverige/lots/ingest"
-	"github.com/nyisverige/lots/ingest/demosite"
+	"github.com/nyisverige/lots/ingest/ingesttest"
 	"github.com/nyisverige/lots/retrieval"
 	"github.com/nyisverige/lots/retrieval/store"
-	"github.com/nyisverige/lots/retrieval/store/storetest"
 	"github.com/nyisverige/lots/web"
 )
 
@@ -29,44 +26,17 @@ type lotsServer struct {
 	store *store.Store
 }
 
-var (
-	demoOnce  sync.Once
-	demoStore *store.Store
-)
-
 // newServer starts a chat server; the demo corpus is crawled once per test binary.
 func newServer(t *testing.T, cfg web.Config) *lotsServer {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st := storetest.New(t)
-	ctx := context.Background()
-	site, err := demosite.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	demo := httptest.NewServer(site)
-	t.Cleanup(demo.Close)
-	srcs, err := ingest.ParseSources(demosite.SourcesYAML(demo.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := ingesttest.DemoStore(t)
 	emb := retrieval.NewLocal(0)
-	crawler := ingest.NewCrawler(st, emb, log, ingest.CrawlOptions{})
-	for _, src := range srcs {
-		saved, err := st.UpsertSource(ctx, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		src.ID = saved.ID
-		if _, err := crawler.Crawl(ctx, src); err != nil {
-			t.Fatal(err)
-		}
-	}
 	msgs, err := assistant.LoadMessages(retrieval.Languages)
 	if err != nil {
 		t.Fatal(err)
 	}
-	searcher := retrieval.NewSearcher(st, emb, retrieval.Thresholds{MinCoverage: 0.3, MinSimilarity: 0.7}, log)
+	searcher := retrieval.NewSearcher(st, emb, retrieval.DefaultThresholds["local"], log)
 	asst := assistant.New(searcher, nil, msgs, log, assistant.Config{})
 	srv, err := web.New(asst, assistant.NewConversations(st.Pool(), time.Hour), st.Pool(), log, cfg)
 	if err != nil {

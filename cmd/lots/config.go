@@ -42,14 +42,6 @@ type Config struct {
 	TrustProxy     bool
 }
 
-// defaultThresholds are the relevance thresholds per embedder kind, calibrated on the demo
-// corpus's evaluation sets (see README, Quality). The local embedder's cosine similarities say
-// little in absolute terms, so only a very close vector counts on its own.
-var defaultThresholds = map[string]retrieval.Thresholds{
-	"local":  {MinCoverage: 0.3, MinSimilarity: 0.7},
-	"openai": {MinCoverage: 0.3, MinSimilarity: 0.45},
-}
-
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		return v
@@ -123,10 +115,10 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 			errs = append(errs, fmt.Errorf("embedder %q: use local or openai", c.Embedder))
 		}
 		if c.MinSimilarity == 0 {
-			c.MinSimilarity = defaultThresholds[c.Embedder].MinSimilarity
+			c.MinSimilarity = retrieval.DefaultThresholds[c.Embedder].MinSimilarity
 		}
 		if c.MinCoverage == 0 {
-			c.MinCoverage = defaultThresholds[c.Embedder].MinCoverage
+			c.MinCoverage = retrieval.DefaultThresholds[c.Embedder].MinCoverage
 		}
 		return errors.Join(errs...)
 	}
