@@ -3,14 +3,14 @@
 GO ?= go
 PG_URL = $$(scripts/postgres url)
 
-.PHONY: demo test eval bench lint build db stop-db
+.PHONY: demo test eval bench lint build db stop-db browser
 
 ## demo: set up PostgreSQL+pgvector, ingest the demo agency sites, and answer questions
 demo: build db
 	DATABASE_URL=$(PG_URL) ./lots demo
 
-## test: run every test against a real PostgreSQL+pgvector (started if needed)
-test: db
+## test: run every test against a real PostgreSQL+pgvector and headless Chromium (installed if needed)
+test: db browser
 	LOTS_TEST_DATABASE_URL=$(PG_URL) $(GO) test -race -count=1 ./...
 
 ## eval: ingest the demo corpus into its own database and compare quality with the baseline
@@ -35,6 +35,9 @@ build:
 
 db:
 	@scripts/postgres >/dev/null
+
+browser:
+	@scripts/browser
 
 stop-db:
 	scripts/postgres stop

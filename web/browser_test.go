@@ -1,0 +1,690 @@
+package web_test
+
+// End-to-end tests of the chat page in headless Chromium, as people use it: a question in
+// Arabic answered with a citation that leads to the agency's page, the keyboard only, JavaScript
+// turned off, a phone-sized screen, and an axe-core accessibility scan of every language.
+// scripts/browser installs Chromium, fonts for Arabic, Persian and Tigrinya, and axe-core.
+//
+// Screenshots go to var/screenshots/ (not committed) for a person to look at.
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/ingest"
+	"github.com/nyisverige/lots/ingest/demosite"
+	"github.com/nyisverige/lots/retrieval"
+	"github.com/nyisverige/lots/retrieval/store"
+	"github.com/nyisverige/lots/retrieval/store/storetest"
+	"github.com/nyisverige/lots/web"
+)
+
+// browserTimeout bounds each test's browser: a hang fails the test instead of blocking CI.
+const browserTimeout = 60 * time.Second
+
+// waitTimeout bounds one wait for the page (an answer, a navigation).
+const waitTimeout = 20 * time.Second
+
+// personalNumberQuestions ask how to get a personal identity number (case 001 of each
+// language's evaluation set); the demo corpus answers them all.
+var personalNumberQuestions = map[string]string{
+	"sv": "Hur får jag ett personnummer?",
+	"en": "How do I get a personal identity number?",
+	"ar": "كيف أحصل على رقم شخصي؟",
+	"fa": "چگونه شماره شخصی بگیرم؟",
+	"so": "Sideen ku helaa lambarka aqoonsiga shakhsiga?",
+	"ti": "ናይ ውልቀ-ሰብ ቁጽሪ ብኸመይ እረክብ?",
+	"uk": "Як отримати персональний ідентифікаційний номер?",
+}
+
+// childAllowanceQuestions ask the amount of the child allowance: its sources have short titles,
+// which fit on one line even on a phone.
+var childAllowanceQuestions = map[string]string{
+	"sv": "Hur mycket är barnbidraget i månaden?",
+	"ar": "كم يبلغ مبلغ إعانة الأطفال في الشهر عن كل طفل؟",
+	"ti": "ናይ ቆልዑ ሓገዝ ንሓደ ቆልዓ ኣብ ወርሒ ክንደይ እዩ?",
+}
+
+func TestBrowserAskArabic(t *testing.T) {
+	tab := newBrowser(t).tab(t)
+	site := startChatSite(t)
+	tab.open(site.URL + "/?lang=ar")
+
+	root := eval[struct {
+		Lang string `json:"lang"`
+		Dir  string `json:"dir"`
+	}](tab, `({lang: document.documentElement.lang, dir: document.documentElement.dir})`)
+	if root.Lang != "ar" || root.Dir != "rtl" {
+		t.Errorf(`<html lang=%q dir=%q>; want lang="ar" dir="rtl"`, root.Lang, root.Dir)
+	}
+
+	ans := tab.ask(personalNumberQuestions["ar"]) // sent with the Enter key
+	if ans.Lang != "ar" || ans.Direction != "rtl" {
+		t.Errorf("answer bubble lang=%q, computed direction %q; want ar, rtl", ans.Lang, ans.Direction)
+	}
+	if !strings.Contains(ans.Text, "[1]") {
+		t.Errorf("the answer cites nothing: %q", ans.Text)
+	}
+	if len(ans.Sources) == 0 || !strings.HasSuffix(ans.Sources[0], "/skatteverket/ar/personal-identity-number") {
+		t.Fatalf("sources %q; want the first to be /skatteverket/ar/personal-identity-number", ans.Sources)
+	}
+	if ans.CiteTarget == "" {
+		t.Errorf("the marker [1] in the answer's text is not a link to its source")
+	}
+	tab.screenshot("chat-ar.png")
+
+	// The citation leads to the agency's page, in Arabic.
+	resp, err := chromedp.RunResponse(tab.ctx, chromedp.Click(chromedp.CSS("#log .msg-lots .sources a")))
+	if err != nil {
+		t.Fatalf("click the first source: %v", err)
+	}
+	if resp.Status != 200 || resp.URL != ans.Sources[0] {
+		t.Fatalf("the first source's link gave HTTP %d for %s; want 200 for %s", resp.Status, resp.URL, ans.Sources[0])
+	}
+	if lang := eval[string](tab, `document.documentElement.lang`); lang != "ar" {
+		t.Errorf(`the cited page has <html lang=%q>; want "ar"`, lang)
+	}
+	tab.screenshot("demo-ar.png")
+}
+
+func TestBrowserKeyboardOnly(t *testing.T) {
+	tab := newBrowser(t).tab(t)
+	site := startChatSite(t)
+	sv := uiStrings(t, "sv")
+
+	// The first Tab reaches the skip link, and following it puts focus in the question box.
+	tab.open(site.URL + "/?lang=sv")
+	tab.do(chromedp.KeyEvent(kb.Tab))
+	if f := tab.focused(); !strings.Contains(f.Class, "skip-link") || !f.Indicated || !f.InView {
+		t.Errorf("first Tab: focus on %s (focus indicator %v, in view %v); want the skip link, visible, with an indicator", f, f.Indicated, f.InView)
+	}
+	tab.do(chromedp.KeyEvent(kb.Enter))
+	if f := tab.focused(); f.ID != "question" {
+		t.Errorf("the skip link moved focus to %s; want the question box", f)
+	}
+
+	// Tab alone reaches the question box, and every stop on the way shows where focus is.
+	tab.open(site.URL + "/?lang=sv")
+	const maxTabs = 12 // skip link, language picker and its button, 7 agency links, the question box
+	var stops []string
+	reached := false
+	for range maxTabs {
+		tab.do(chromedp.KeyEvent(kb.Tab))
+		f := tab.focused()
+		stops = append(stops, f.String())
+		if !f.Indicated {
+			t.Errorf("focus on %s shows no focus indicator (outline or box-shadow)", f)
+		}
+		if f.ID == "question" {
+			reached = true
+			break
+		}
+	}
+	if !reached {
+		t.Fatalf("%d Tabs did not reach the question box; focus went %s", maxTabs, strings.Join(stops, " → "))
+	}
+	t.Logf("%d Tabs to the question box: %s", len(stops), strings.Join(stops, " → "))
+
+	// Type and send with the keyboard; focus stays in the question box.
+	tab.do(chromedp.KeyEvent(personalNumberQuestions["sv"]), chromedp.KeyEvent(kb.Enter))
+	ans := tab.waitAnswer()
+	if ans.Lang != "sv" || len(ans.Sources) == 0 {
+		t.Fatalf("answer lang=%q with sources %q; want a Swedish answer with sources", ans.Lang, ans.Sources)
+	}
+	if f := tab.focused(); f.ID != "question" {
+		t.Errorf("after sending, focus is on %s; want it still in the question box", f)
+	}
+
+	// Back (Shift+Tab) to the answer's "Helpful" button, and press it with Space.
+	reached = false
+	stops = stops[:0]
+	for range 6 {
+		tab.do(chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+		f := tab.focused()
+		stops = append(stops, f.String())
+		if f.Tag == "button" && f.Text == sv["helpful"] {
+			reached = true
+			if !f.Indicated {
+				t.Errorf("focus on %s shows no focus indicator", f)
+			}
+			break
+		}
+	}
+	if !reached {
+		t.Fatalf("Shift+Tab from the question box did not reach the %q button; focus went %s", sv["helpful"], strings.Join(stops, " → "))
+	}
+	tab.do(chromedp.KeyEvent(" "))
+	tab.waitFor(`document.querySelector('#log .msg-lots .feedback-thanks')?.textContent === `+jsString(sv["feedback_thanks"]),
+		"the thank-you text after rating the answer")
+	if pressed := eval[string](tab, `document.activeElement.getAttribute('aria-pressed')`); pressed != "true" {
+		t.Errorf(`the pressed "Helpful" button has aria-pressed=%q; want "true"`, pressed)
+	}
+	var ratings []string
+	rows, err := site.store.Pool().Query(t.Context(), "SELECT rating FROM feedback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			t.Fatal(err)
+		}
+		ratings = append(ratings, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(ratings) != 1 || ratings[0] != "helpful" {
+		t.Errorf("stored feedback %q; want one helpful rating", ratings)
+	}
+	tab.screenshot("chat-sv-keyboard.png")
+}
+
+func TestBrowserNoScript(t *testing.T) {
+	tab := newBrowser(t).tab(t)
+	site := startChatSite(t)
+	tab.askWithoutScript(site.URL, "sv")
+	ans := tab.answer()
+	if ans.Lang != "sv" || !strings.Contains(ans.Text, "[1]") {
+		t.Errorf("server-rendered answer lang=%q, text %q; want Swedish with [1]", ans.Lang, ans.Text)
+	}
+	if len(ans.Sources) == 0 || !strings.HasSuffix(ans.Sources[0], "/skatteverket/sv/personal-identity-number") {
+		t.Errorf("server-rendered sources %q; want /skatteverket/sv/personal-identity-number first", ans.Sources)
+	}
+	if q := eval[string](tab, `document.querySelector('#log .msg-user .msg-text')?.textContent ?? ''`); q != personalNumberQuestions["sv"] {
+		t.Errorf("the question shown is %q; want %q", q, personalNumberQuestions["sv"])
+	}
+	if notice := eval[string](tab, `document.querySelector('.nojs')?.innerText ?? ''`); notice != uiStrings(t, "sv")["no_js_notice"] {
+		t.Errorf("the no-JavaScript notice shows %q", notice)
+	}
+	tab.screenshot("chat-sv-nojs.png")
+}
+
+func TestBrowserNarrowScreen(t *testing.T) {
+	b := newBrowser(t)
+	site := startChatSite(t)
+	for _, lang := range []string{"sv", "ar", "ti"} {
+		t.Run(lang, func(t *testing.T) {
+			tab := b.tab(t)
+			tab.do(chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch))
+			tab.open(site.URL + "/?lang=" + lang)
+			// Sources with long titles (which wrap) and with short ones (which do not).
+			tab.ask(personalNumberQuestions[lang])
+			tab.ask(childAllowanceQuestions[lang])
+			if w := eval[float64](tab, `document.documentElement.scrollWidth`); w > 360 {
+				t.Errorf("the page is %v px wide on a 360 px screen: it scrolls sideways", w)
+			}
+			// Targets of at least 44×44 CSS px (WCAG 2.5.5). A citation marker like [1] inside a
+			// sentence is exempt as inline text (WCAG 2.5.8); its source link below is not.
+			small := eval[[]string](tab, `(() => {
+				const small = [];
+				for (const e of document.querySelectorAll('button, select, textarea, input:not([type=hidden]), a[href]')) {
+					if (e.matches('.msg-text a.cite') || !e.getClientRects().length) continue;
+					const r = e.getBoundingClientRect();
+					if (r.width < 43.95 || r.height < 43.95) {
+						small.push(e.outerHTML.slice(0, 90) + ' is ' + r.width.toFixed(1) + '×' + r.height.toFixed(1));
+					}
+				}
+				return small;
+			})()`)
+			for _, s := range small {
+				t.Errorf("touch target under 44×44 px: %s", s)
+			}
+			tab.screenshot("chat-" + lang + "-360.png")
+		})
+	}
+}
+
+func TestBrowserAxe(t *testing.T) {
+	b := newBrowser(t)
+	axePath := cmp.Or(os.Getenv("LOTS_AXE"), filepath.Join("..", "var", "node", "node_modules", "axe-core", "axe.min.js"))
+	axeSource, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("axe-core: %v: run scripts/browser (or set LOTS_AXE to axe.min.js)", err)
+	}
+	site := startChatSite(t)
+
+	// The scan itself works: axe is injected despite the page's Content-Security-Policy, runs,
+	// and reports a violation planted in the page.
+	t.Run("planted violation", func(t *testing.T) {
+		tab := b.tab(t)
+		tab.open(site.URL + "/?lang=sv")
+		tab.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('send').textContent = ''`))
+		found := false
+		for _, v := range runAxe(tab, axeSource).Violations {
+			found = found || (v.ID == "button-name" && v.Impact == "critical")
+		}
+		if !found {
+			t.Fatal("axe did not report a button without a name: the scan does not work")
+		}
+	})
+
+	for _, lang := range retrieval.Languages {
+		t.Run(lang, func(t *testing.T) {
+			tab := b.tab(t)
+			tab.open(site.URL + "/?lang=" + lang)
+			tab.ask(personalNumberQuestions[lang]) // so that the answer's markup is scanned too
+			reportAxe(t, runAxe(tab, axeSource))
+		})
+	}
+
+	// The answer the server renders for the no-JavaScript form has markup of its own.
+	t.Run("no JavaScript", func(t *testing.T) {
+		tab := b.tab(t)
+		tab.askWithoutScript(site.URL, "ar")
+		// axe needs JavaScript (its timers do not run without); the page's own script stays
+		// unrun, as it was not run when the page loaded.
+		if _, err := chromedp.Call(tab.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
+			t.Fatal(err)
+		}
+		if hidden := eval[bool](tab, `document.getElementById('enter-hint').hidden`); !hidden {
+			t.Fatal("app.js ran when JavaScript was turned back on")
+		}
+		reportAxe(t, runAxe(tab, axeSource))
+	})
+}
+
+type axeResults struct {
+	Violations []struct {
+		ID     string `json:"id"`
+		Impact string `json:"impact"`
+		Help   string `json:"help"`
+		Nodes  []struct {
+			Target string `json:"target"`
+			HTML   string `json:"html"`
+		} `json:"nodes"`
+	} `json:"violations"`
+}
+
+// runAxe scans the tab's page for violations of WCAG 2.0 and 2.1, levels A and AA.
+func runAxe(tb *tab, axeSource []byte) axeResults {
+	tb.t.Helper()
+	tb.do(chromedp.Evaluate[chromedp.Void](string(axeSource)))
+	ctx, cancel := context.WithTimeout(tb.ctx, waitTimeout)
+	defer cancel()
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[axeResults](`axe.run(document, {
+		runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+		resultTypes: ['violations'],
+	}).then((r) => ({violations: r.violations.map((v) => ({
+		id: v.id, impact: v.impact, help: v.help,
+		nodes: v.nodes.map((n) => ({target: String(n.target), html: n.html})),
+	}))}))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.t.Fatalf("axe.run: %v", err)
+	}
+	return res
+}
+
+// reportAxe fails t on serious and critical violations, and logs the others.
+func reportAxe(t *testing.T, res axeResults) {
+	t.Helper()
+	for _, v := range res.Violations {
+		report := t.Logf
+		if v.Impact == "serious" || v.Impact == "critical" {
+			report = t.Errorf
+		}
+		report("axe %s (%s): %s", v.ID, v.Impact, v.Help)
+		for _, n := range v.Nodes {
+			report("    %s: %s", n.Target, n.HTML)
+		}
+	}
+}
+
+// chatSite is the chat server over a fresh database holding the demo corpus, crawled from the
+// demo agency sites, which stay up so that the answers' links work.
+type chatSite struct {
+	URL   string
+	store *store.Store
+}
+
+// startChatSite is ws_test.go's newServer for the browser, with room for a question in every
+// language from one address. It crawls the demo corpus itself, as ingesttest.CrawlDemo does,
+// because CrawlDemo stops the demo sites after the crawl and a browser follows the citations.
+func startChatSite(t *testing.T) *chatSite {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	st := storetest.New(t)
+	ctx := context.Background()
+	site, err := demosite.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo := httptest.NewServer(site)
+	t.Cleanup(demo.Close)
+	srcs, err := ingest.ParseSources(demosite.SourcesYAML(demo.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb := retrieval.NewLocal(0)
+	crawler := ingest.NewCrawler(st, emb, log, ingest.CrawlOptions{})
+	for _, src := range srcs {
+		saved, err := st.UpsertSource(ctx, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.ID, src.Status = saved.ID, saved.Status
+		if _, err := crawler.Crawl(ctx, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, err := assistant.LoadMessages(retrieval.Languages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	searcher := retrieval.NewSearcher(st, emb, retrieval.DefaultThresholds["local"], log)
+	asst := assistant.New(searcher, nil, msgs, log, assistant.Config{})
+	srv, err := web.New(asst, assistant.NewConversations(st.Pool(), time.Hour), st.Pool(), log, web.Config{AsksPerMinute: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &chatSite{URL: ts.URL, store: st}
+}
+
+// uiStrings are the page's strings in lang.
+func uiStrings(t *testing.T, lang string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("i18n", lang+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// browser is one headless Chromium for a test.
+type browser struct {
+	ctx context.Context
+}
+
+// newBrowser starts Chromium ($LOTS_CHROMIUM, or Debian's /usr/bin/chromium) with a fresh
+// profile. Without it the test fails, telling to run scripts/browser; -short skips it.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("a browser test: -short skips it")
+	}
+	path := cmp.Or(os.Getenv("LOTS_CHROMIUM"), "/usr/bin/chromium")
+	if _, err := exec.LookPath(path); err != nil {
+		t.Fatalf("no Chromium (%v): run scripts/browser, or set LOTS_CHROMIUM", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
+	t.Cleanup(cancel)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox, // root in containers and CI
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		// The machine has no network beyond loopback: Chromium must not try to reach Google.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("start Chromium %s: %v (run scripts/browser)", path, err)
+	}
+	return &browser{ctx: browserCtx}
+}
+
+// tab is a browser tab for t. An uncaught exception or a console error of the chat page (a
+// script error, a refused Content-Security-Policy, a failed request) fails t; other sites'
+// (the demo agency pages have no favicon) do not.
+type tab struct {
+	t      *testing.T
+	ctx    context.Context
+	origin string // the chat server's, e.g. http://127.0.0.1:41234
+
+	mu       sync.Mutex
+	problems []string
+}
+
+func (b *browser) tab(t *testing.T) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		t.Fatalf("open a tab: %v", err)
+	}
+	tb := &tab{t: t, ctx: ctx}
+	messages := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == chromedp.ConsoleError {
+				tb.mu.Lock()
+				if m.URL != "" && tb.origin != "" && !strings.HasPrefix(m.URL, tb.origin+"/") {
+					tb.mu.Unlock()
+					continue
+				}
+				tb.problems = append(tb.problems, fmt.Sprintf("%s (%s:%d)", m.Text, m.URL, m.Line+1))
+				tb.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		for _, p := range tb.problems {
+			t.Errorf("browser console: %s", p)
+		}
+	})
+	return tb
+}
+
+func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the tab's page and decodes its value into T.
+func eval[T any](tb *tab, expr string) T {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		tb.t.Fatalf("evaluate %.80q: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor waits until the expression is true; what names it in the failure.
+func (tb *tab) waitFor(expr, what string) {
+	tb.t.Helper()
+	_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(waitTimeout)))
+	if err != nil {
+		tb.t.Fatalf("waiting for %s: %v (page says %q)", what, err, tb.pageError())
+	}
+}
+
+// pageError is the error the page shows the user, if any.
+func (tb *tab) pageError() string {
+	s, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.getElementById('form-error')?.textContent ?? ''`))
+	return s
+}
+
+// open loads the chat page and waits for its websocket to be ready: before that, a question
+// would take the no-JavaScript way (a form post).
+func (tb *tab) open(pageURL string) {
+	tb.t.Helper()
+	tb.setOrigin(pageURL)
+	tb.do(chromedp.Navigate(pageURL))
+	tb.waitFor(`!document.getElementById('enter-hint').hidden && document.getElementById('status').textContent === ''`,
+		"the chat to connect")
+}
+
+// setOrigin takes the chat server's origin from a URL of its.
+func (tb *tab) setOrigin(rawURL string) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.mu.Lock()
+	tb.origin = u.Scheme + "://" + u.Host
+	tb.mu.Unlock()
+}
+
+// askWithoutScript turns JavaScript off, loads the chat page in lang and asks the personal
+// identity number question with the form, which posts to /ask.
+func (tb *tab) askWithoutScript(chatURL, lang string) {
+	tb.t.Helper()
+	if _, err := chromedp.Call(tb.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		tb.t.Fatalf("turn JavaScript off: %v", err)
+	}
+	tb.setOrigin(chatURL)
+	tb.do(chromedp.Navigate(chatURL + "/?lang=" + lang))
+	if hidden := eval[bool](tb, `document.getElementById('enter-hint').hidden`); !hidden {
+		tb.t.Fatal("the Enter hint is shown: app.js ran, so JavaScript is not off")
+	}
+	tb.do(chromedp.SendKeys(chromedp.ID("question"), personalNumberQuestions[lang]))
+	resp, err := chromedp.RunResponse(tb.ctx, chromedp.Click(chromedp.ID("send")))
+	if err != nil {
+		tb.t.Fatalf("send the form: %v", err)
+	}
+	if resp.Status != 200 || !strings.HasSuffix(resp.URL, "/ask") {
+		tb.t.Fatalf("the form gave HTTP %d for %s; want 200 for POST /ask", resp.Status, resp.URL)
+	}
+}
+
+// ask types the question, sends it with Enter and waits for its answer.
+func (tb *tab) ask(question string) answerView {
+	tb.t.Helper()
+	tb.do(chromedp.SendKeys(chromedp.ID("question"), question), chromedp.SendKeys(chromedp.ID("question"), kb.Enter))
+	return tb.waitAnswer()
+}
+
+// answerView is the last answer on the page.
+type answerView struct {
+	Lang       string   `json:"lang"`
+	Direction  string   `json:"direction"` // computed, of the answer's text
+	Text       string   `json:"text"`
+	CiteTarget string   `json:"citeTarget"` // where the first [n] marker links to
+	Sources    []string `json:"sources"`    // the source list's links
+}
+
+// waitAnswer waits until the last answer is complete: app.js then removes aria-busy and adds
+// the feedback buttons.
+func (tb *tab) waitAnswer() answerView {
+	tb.t.Helper()
+	tb.waitFor(`(() => {
+		if (document.getElementById('form-error').textContent) return true;
+		const li = [...document.querySelectorAll('#log .msg-lots')].pop();
+		return !!li && !li.hasAttribute('aria-busy') && !!li.querySelector('.feedback');
+	})()`, "the answer")
+	if msg := tb.pageError(); msg != "" {
+		tb.t.Fatalf("the page shows an error instead of an answer: %q", msg)
+	}
+	return tb.answer()
+}
+
+func (tb *tab) answer() answerView {
+	tb.t.Helper()
+	return eval[answerView](tb, `(() => {
+		const li = [...document.querySelectorAll('#log .msg-lots')].pop();
+		if (!li) return {lang: '', direction: '', text: '', citeTarget: '', sources: []};
+		const text = li.querySelector('.msg-text');
+		return {
+			lang: li.lang,
+			direction: getComputedStyle(text).direction,
+			text: text.textContent,
+			citeTarget: text.querySelector('a.cite')?.getAttribute('href') ?? '',
+			sources: [...li.querySelectorAll('.sources a')].map((a) => a.href),
+		};
+	})()`)
+}
+
+// focus describes the focused element.
+type focus struct {
+	Tag       string `json:"tag"`
+	ID        string `json:"id"`
+	Class     string `json:"class"`
+	Text      string `json:"text"`
+	Indicated bool   `json:"indicated"` // an outline or a box-shadow shows it
+	InView    bool   `json:"inView"`
+}
+
+func (f focus) String() string {
+	s := f.Tag
+	if f.ID != "" {
+		s += "#" + f.ID
+	}
+	if f.Class != "" {
+		s += "." + strings.ReplaceAll(f.Class, " ", ".")
+	}
+	if f.Text != "" {
+		s += fmt.Sprintf("(%q)", f.Text)
+	}
+	return s
+}
+
+func (tb *tab) focused() focus {
+	tb.t.Helper()
+	return eval[focus](tb, `(() => {
+		const e = document.activeElement || document.body;
+		const s = getComputedStyle(e);
+		const r = e.getBoundingClientRect();
+		return {
+			tag: e.tagName.toLowerCase(), id: e.id, class: e.getAttribute('class') || '',
+			text: (e.tagName === 'TEXTAREA' || e.tagName === 'SELECT') ? '' : e.textContent.trim().slice(0, 40),
+			indicated: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none',
+			inView: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth,
+		};
+	})()`)
+}
+
+// screenshot saves the whole page as var/screenshots/name (PNG).
+func (tb *tab) screenshot(name string) {
+	tb.t.Helper()
+	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	dir := filepath.Join("..", "var", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
