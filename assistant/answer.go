@@ -76,6 +76,10 @@ type Config struct {
 	DefaultLang  string        // when the question's language cannot be told; default "sv"
 }
 
+// standaloneCoverage is how much of a question the passages must cover for it to count as a new
+// topic rather than a follow-up (calibrated on the follow-up cases of the evaluation sets).
+const standaloneCoverage = 0.8
+
 // ErrEmptyQuestion is returned for a question with no words.
 var ErrEmptyQuestion = errors.New("the question is empty")
 
@@ -120,14 +124,21 @@ func (a *Assistant) Stream(ctx context.Context, q Question, fn StreamFunc) (Answ
 	if !slices.Contains(retrieval.Languages, lang) {
 		lang = a.detect(text)
 	}
-	query := text
-	if prev := strings.TrimSpace(q.Previous); prev != "" {
-		// A follow-up ("and what do I bring?") leans on the topic of the question before it.
-		query = prev + "\n" + text
-	}
-	res, err := a.searcher.Search(ctx, retrieval.Query{Text: query, Language: lang, Limit: 8})
+	res, err := a.searcher.Search(ctx, retrieval.Query{Text: text, Language: lang, Limit: 8})
 	if err != nil {
 		return Answer{}, fmt.Errorf("answer: %w", err)
+	}
+	if prev := strings.TrimSpace(q.Previous); prev != "" {
+		// A follow-up ("and what do I bring?") says too little alone: it leans on the topic of
+		// the question before it. A question that the passages cover well on its own is a new
+		// topic, and is not dragged back to the last one.
+		withTopic, err := a.searcher.Search(ctx, retrieval.Query{Text: prev + "\n" + text, Language: lang, Limit: 8})
+		if err != nil {
+			return Answer{}, fmt.Errorf("answer: %w", err)
+		}
+		if withTopic.Confident && (!res.Confident || res.Coverage < standaloneCoverage) {
+			res = withTopic
+		}
 	}
 	ans := a.compose(ctx, text, lang, res, fn)
 	ans.Retrieved, ans.Coverage = res.Hits, res.Coverage

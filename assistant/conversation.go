@@ -50,15 +50,15 @@ type Turn struct {
 	Group     string     `json:"-"` // translation group of the first citation: a follow-up's topic
 }
 
-// Start opens a new conversation and returns its id.
-func (c *Conversations) Start(ctx context.Context, lang string) (string, error) {
-	var id string
-	err := c.pool.QueryRow(ctx, `INSERT INTO conversations (language, expires_at)
-		VALUES ($1, now() + make_interval(secs => $2)) RETURNING id::text`, lang, c.retention.Seconds()).Scan(&id)
+// Start stores a new conversation under the id the client was given (a random UUID); starting
+// one that exists changes nothing.
+func (c *Conversations) Start(ctx context.Context, id, lang string) error {
+	_, err := c.pool.Exec(ctx, `INSERT INTO conversations (id, language, expires_at)
+		VALUES ($1::uuid, $2, now() + make_interval(secs => $3)) ON CONFLICT (id) DO NOTHING`, id, lang, c.retention.Seconds())
 	if err != nil {
-		return "", fmt.Errorf("start conversation: %w", err)
+		return fmt.Errorf("start conversation: %w", err)
 	}
-	return id, nil
+	return nil
 }
 
 // Turns returns a live conversation's turns, or ErrNoConversation.

@@ -77,8 +77,8 @@ func (m *Messages) Text(lang, key string, vars ...string) string {
 	if !ok {
 		text = m.byLang["en"][key]
 	}
-	if len(vars) > 0 {
-		text = strings.NewReplacer(vars...).Replace(text)
+	for i := 0; i+1 < len(vars); i += 2 {
+		text = strings.ReplaceAll(text, vars[i], vars[i+1])
 	}
 	return text
 }

@@ -59,37 +59,48 @@ func (c *coverage) of(h store.Hit) float64 {
 	for _, w := range words {
 		stems[stem(w)] = true
 	}
+	var fuzzy []map[string]bool // trigrams of the passage's distinct long words, made when first needed
 	var covered float64
 	for _, t := range c.terms {
-		if stems[t.stem] || fuzzyIn(t, words) {
+		if stems[t.stem] {
+			covered += t.weight
+			continue
+		}
+		if len(t.grams) < 4 {
+			continue
+		}
+		if fuzzy == nil {
+			fuzzy = longWordGrams(words)
+		}
+		if fuzzyIn(t, fuzzy) {
 			covered += t.weight
 		}
 	}
 	return covered / c.total
 }
 
-// stem cuts a word to its first five letters (after an Arabic article): crude, but the same
-// for every language.
-func stem(w string) string {
-	w = BaseForm(w)
-	if utf8.RuneCountInString(w) <= 5 {
-		return w
+// longWordGrams returns the trigram sets of the distinct words of five letters or more.
+func longWordGrams(words []string) []map[string]bool {
+	seen := make(map[string]bool, len(words))
+	out := make([]map[string]bool, 0, len(words)/2)
+	for _, w := range words {
+		if seen[w] || utf8.RuneCountInString(w) < 5 {
+			continue
+		}
+		seen[w] = true
+		out = append(out, trigrams(w))
 	}
-	return string([]rune(w)[:5])
+	return out
 }
 
 // fuzzyIn reports whether a word of the passage is spelled closely enough to the term to be a
-// typo of it: trigram Jaccard similarity of at least 0.5, for words of five letters or more.
-func fuzzyIn(t weightedTerm, words []string) bool {
-	if len(t.grams) < 4 {
-		return false
-	}
-	for _, w := range words {
-		n := utf8.RuneCountInString(w)
-		if n < 5 {
+// typo of it: trigram Jaccard similarity of at least 0.5.
+func fuzzyIn(t weightedTerm, words []map[string]bool) bool {
+	for _, g := range words {
+		// Jaccard 0.5 is out of reach when one set is more than twice the other.
+		if len(g) > 2*len(t.grams) || len(t.grams) > 2*len(g) {
 			continue
 		}
-		g := trigrams(w)
 		inter := 0
 		for x := range g {
 			if t.grams[x] {
@@ -102,6 +113,17 @@ func fuzzyIn(t weightedTerm, words []string) bool {
 	}
 	return false
 }
+
+// stem cuts a word to its first five letters (after an Arabic article): crude, but the same
+// for every language.
+func stem(w string) string {
+	w = BaseForm(w)
+	if utf8.RuneCountInString(w) <= 5 {
+		return w
+	}
+	return string([]rune(w)[:5])
+}
+
 
 func trigrams(w string) map[string]bool {
 	r := []rune(" " + w + " ")

@@ -66,12 +66,23 @@ type Server struct {
 	conns   atomic.Int64
 	ips     *ipLimiter
 	static  http.Handler
+	// writeBuffers are shared by the websockets: an idle connection holds none.
+	writeBuffers sync.Pool
+	// shuttingDown ends when Run shuts the server down; hijacked websockets close then.
+	shuttingDown context.Context
+	shutdown     context.CancelFunc
 }
 
 // New builds a Server; it fails when a template or a language's UI strings are missing.
 func New(asst *assistant.Assistant, convs *assistant.Conversations, db Pinger, log *slog.Logger, cfg Config) (*Server, error) {
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = 20000
+	}
+	// Past the open-file limit accept fails and net/http retries in silence; below it the
+	// connection cap answers a clear 503. Keep room for the database pool and files.
+	if limit := openFileLimit(); limit > 0 && cfg.MaxConnections > limit-256 {
+		cfg.MaxConnections = max(1, limit-256)
+		log.Info("websocket connections capped by the open-file limit", "max_connections", cfg.MaxConnections, "open_files", limit)
 	}
 	if cfg.AnswerTimeout <= 0 {
 		cfg.AnswerTimeout = 30 * time.Second
@@ -97,8 +108,10 @@ func New(asst *assistant.Assistant, convs *assistant.Conversations, db Pinger, l
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
+	shuttingDown, shutdown := context.WithCancel(context.Background())
 	return &Server{
 		asst: asst, convs: convs, db: db, log: log, cfg: cfg, page: page, strings: strs,
+		shuttingDown: shuttingDown, shutdown: shutdown,
 		ips:    newIPLimiter(rate.Every(time.Minute/time.Duration(cfg.AsksPerMinute)), max(3, cfg.AsksPerMinute/4)),
 		static: http.StripPrefix("/static/", http.FileServerFS(static)),
 	}, nil
@@ -159,9 +172,10 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	srv.RegisterOnShutdown(s.shutdown)
+	timeout, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
+	if err := srv.Shutdown(timeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

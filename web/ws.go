@@ -58,7 +58,9 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	return slices.ContainsFunc(s.cfg.AllowedOrigins, func(o string) bool { return strings.EqualFold(strings.TrimSuffix(o, "/"), origin) })
 }
 
-// websocket upgrades the request and runs the chat protocol until the peer leaves.
+// websocket upgrades the request and runs the chat protocol until the peer leaves. The
+// handler returns right after the upgrade, so an idle connection holds no HTTP buffers, only
+// its websocket and goroutines.
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	if n := s.conns.Add(1); n > int64(s.cfg.MaxConnections) {
 		s.conns.Add(-1)
@@ -66,11 +68,11 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too many connections; try again in a minute", http.StatusServiceUnavailable)
 		return
 	}
-	defer s.conns.Add(-1)
-	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 2048, CheckOrigin: s.checkOrigin,
-		HandshakeTimeout: 10 * time.Second}
+	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 2048, WriteBufferPool: &s.writeBuffers,
+		CheckOrigin: s.checkOrigin, HandshakeTimeout: 10 * time.Second}
 	conn, err := up.Upgrade(w, r, nil)
 	if err != nil {
+		s.conns.Add(-1)
 		return // the upgrader has answered (403 for a foreign origin)
 	}
 	c := &client{
@@ -80,7 +82,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		limit:  rate.NewLimiter(rate.Every(time.Minute/time.Duration(s.cfg.AsksPerMinute)), max(3, s.cfg.AsksPerMinute/4)),
 		closed: make(chan struct{}),
 	}
-	c.run(r.Context())
+	// The request's context ends with this handler; the connection lives on until the peer
+	// leaves or the server shuts down.
+	go func() {
+		defer s.conns.Add(-1)
+		c.run(context.WithoutCancel(r.Context()))
+	}()
 }
 
 // client is one websocket connection.
@@ -93,8 +100,10 @@ type client struct {
 	limit  *rate.Limiter
 	closed chan struct{}
 
-	// Conversation state, owned by the answering goroutine once the first ask arrives.
+	// Conversation state, owned by the answering goroutine. A conversation is stored only when
+	// its first question is asked, so visitors who never ask cost no row.
 	conversation string
+	stored       bool
 	lang         string
 	previous     string
 }
@@ -102,6 +111,8 @@ type client struct {
 func (c *client) run(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	stop := context.AfterFunc(c.s.shuttingDown, func() { c.conn.Close() })
+	defer stop()
 	go c.writer(ctx)
 	go c.answerer(ctx)
 	c.reader(ctx)
@@ -235,7 +246,7 @@ func (c *client) hello(ctx context.Context, m inbound) {
 		lang, turns, err := c.s.convs.Turns(ctx, m.Conversation)
 		switch {
 		case err == nil:
-			c.conversation = m.Conversation
+			c.conversation, c.stored = m.Conversation, true
 			if c.lang == "" {
 				c.lang = lang
 			}
@@ -253,20 +264,21 @@ func (c *client) hello(ctx context.Context, m inbound) {
 	if c.lang == "" {
 		c.lang = "sv"
 	}
-	if err := c.start(ctx); err != nil {
-		return
-	}
+	c.conversation, c.stored, c.previous = newUUID(), false, ""
 	c.out(outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": false, "turns": []assistant.Turn{}})
 }
 
-func (c *client) start(ctx context.Context) error {
-	id, err := c.s.convs.Start(ctx, c.lang)
-	if err != nil {
+// store saves the conversation at its first question.
+func (c *client) store(ctx context.Context) error {
+	if c.stored {
+		return nil
+	}
+	if err := c.s.convs.Start(ctx, c.conversation, c.lang); err != nil {
 		c.s.log.ErrorContext(ctx, "start conversation", "err", err)
 		c.error("", "unavailable", "the service cannot start a conversation now")
 		return err
 	}
-	c.conversation, c.previous = id, ""
+	c.stored = true
 	return nil
 }
 
@@ -279,10 +291,11 @@ func (c *client) ask(ctx context.Context, m inbound) {
 		if c.lang == "" {
 			c.lang = "sv"
 		}
-		if c.start(ctx) != nil {
-			return
-		}
+		c.conversation = newUUID()
 		c.out(outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": false, "turns": []assistant.Turn{}})
+	}
+	if c.store(ctx) != nil {
+		return
 	}
 	answerID := newUUID()
 	c.out(outbound{"type": "answer.start", "id": m.ID, "answer_id": answerID})
