@@ -36,6 +36,7 @@ Commands:
   serve                        serve the chat page, the websocket chat and POST /api/ask on LOTS_ADDR
   demo [--once]                serve the demo agency sites, ingest them, answer questions, serve the chat
   bench [--chunks N,N] [--runs N]  benchmark ingestion, search and answers in scratch databases
+  loadtest [--idle N] [--rate N] [--url URL]  load the chat server with websocket clients on loopback
 
 Every command takes --help. Configuration: flags, or the LOTS_* environment variables in README.md.
 `
@@ -92,6 +93,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "bench":
 		opts := bindBench(fs)
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.bench(ctx, *opts, stdout, stderr) })
+	case "loadtest":
+		opts := bindLoadtest(fs)
+		return loadtest(ctx, fs, args, cfg, validate, opts, stdout, stderr)
 	default:
 		return fmt.Errorf("unknown command %q; run lots help", cmd)
 	}
