@@ -124,7 +124,6 @@ func stem(w string) string {
 	return string([]rune(w)[:5])
 }
 
-
 func trigrams(w string) map[string]bool {
 	r := []rune(" " + w + " ")
 	out := make(map[string]bool, len(r))
