@@ -222,7 +222,7 @@ func hostileSite(t *testing.T) *httptest.Server {
 			http.Redirect(w, r, "/site/loop", http.StatusFound)
 		case "broken":
 			w.Header().Set("Content-Type", "text/html")
-			w.Write([]byte("<html lang=sv><main><h1>Trasig<div><div><p>Folkbokföring \x00 är <b>viktig <i>för alla som bor i Sverige och vill ha ett personnummer"))
+			w.Write([]byte("<html lang=sv><main><h1>Trasig</h2><div><div><p>Folkbokföring \x00 är <b>viktig <i>för alla som bor i Sverige<p>och vill ha ett <td>personnummer"))
 		case "doc.pdf":
 			w.Header().Set("Content-Type", "application/pdf")
 			w.Write(minimalPDF("Folkbokforing och personnummer", "Den som flyttar till Sverige ska anmala flytten till Skatteverket inom en vecka."))
