@@ -42,6 +42,10 @@ type Config struct {
 	AsksPerMinute   int           // per connection and per IP address; default 20
 	TrustProxy      bool          // take the client address from X-Forwarded-For (behind a proxy)
 	ShutdownTimeout time.Duration // default 10s
+	Voice           Voice         // speech engines; nil: no voice
+	// Mount adds routes outside the chat (the phone line, a smart-speaker skill), by pattern
+	// such as "POST /alexa"; they get the access log and security headers only.
+	Mount map[string]http.Handler
 }
 
 // names of the supported languages in their own language, for the picker.
@@ -151,6 +155,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /static/", s.static)
+	for pattern, h := range s.cfg.Mount {
+		mux.Handle(pattern, h)
+	}
 	return s.accessLog(securityHeaders(mux))
 }
 

@@ -38,10 +38,18 @@ type inbound struct {
 	AnswerID     string `json:"answer_id"`
 	Rating       string `json:"rating"`
 	Comment      string `json:"comment"`
+
+	recording []byte // a finished spoken question, handed from the reader to the answerer
 }
 
 // outbound is any server message.
 type outbound map[string]any
+
+// frame is one websocket message to send: JSON, or binary audio.
+type frame struct {
+	msg outbound
+	bin []byte
+}
 
 func (s *Server) checkOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
@@ -77,7 +85,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &client{
 		s: s, conn: conn, ip: s.clientIP(r),
-		send:   make(chan outbound, 64),
+		send:   make(chan frame, 64),
 		asks:   make(chan inbound, queuedAsks),
 		limit:  rate.NewLimiter(rate.Every(time.Minute/time.Duration(s.cfg.AsksPerMinute)), max(3, s.cfg.AsksPerMinute/4)),
 		closed: make(chan struct{}),
@@ -95,7 +103,7 @@ type client struct {
 	s      *Server
 	conn   *websocket.Conn
 	ip     string
-	send   chan outbound
+	send   chan frame
 	asks   chan inbound
 	limit  *rate.Limiter
 	closed chan struct{}
@@ -106,6 +114,9 @@ type client struct {
 	stored       bool
 	lang         string
 	previous     string
+	answers      map[string]spokenAnswer // the answering goroutine's: answers that can be read aloud
+
+	rec *recording // the reader's: a spoken question being received
 }
 
 func (c *client) run(ctx context.Context) {
@@ -131,8 +142,8 @@ func (c *client) reader(ctx context.Context) {
 			return
 		}
 		c.conn.SetReadDeadline(time.Now().Add(pongWait))
-		if kind != websocket.TextMessage {
-			c.error("", "bad_request", "send JSON text messages")
+		if kind == websocket.BinaryMessage {
+			c.voiceData(data)
 			continue
 		}
 		if len(data) > maxMessage {
@@ -159,6 +170,21 @@ func (c *client) reader(ctx context.Context) {
 			c.enqueue(m)
 		case "feedback":
 			c.enqueue(m)
+		case "voice.start":
+			c.voiceStart(m)
+		case "voice.end":
+			if !c.limit.Allow() || !c.s.ips.allow(c.ip) {
+				c.rec = nil
+				c.error(m.ID, "rate_limited", "too many questions; wait a minute")
+				continue
+			}
+			c.voiceEnd(m)
+		case "speak":
+			if !c.limit.Allow() {
+				c.error(m.ID, "rate_limited", "too many requests; wait a minute")
+				continue
+			}
+			c.enqueue(m)
 		case "ping":
 			c.out(outbound{"type": "pong"})
 		default:
@@ -182,9 +208,15 @@ func (c *client) writer(ctx context.Context) {
 	defer ping.Stop()
 	for {
 		select {
-		case m := <-c.send:
+		case f := <-c.send:
 			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteJSON(m); err != nil {
+			var err error
+			if f.bin != nil {
+				err = c.conn.WriteMessage(websocket.BinaryMessage, f.bin)
+			} else {
+				err = c.conn.WriteJSON(f.msg)
+			}
+			if err != nil {
 				c.conn.Close()
 				return
 			}
@@ -202,9 +234,14 @@ func (c *client) writer(ctx context.Context) {
 }
 
 // out queues a message; a peer that does not read its messages is dropped.
-func (c *client) out(m outbound) {
+func (c *client) out(m outbound) { c.queue(frame{msg: m}) }
+
+// outBinary queues a binary message.
+func (c *client) outBinary(b []byte) { c.queue(frame{bin: b}) }
+
+func (c *client) queue(f frame) {
 	select {
-	case c.send <- m:
+	case c.send <- f:
 	case <-c.closed:
 	case <-time.After(writeWait):
 		c.conn.Close()
@@ -233,6 +270,10 @@ func (c *client) answerer(ctx context.Context) {
 				c.ask(ctx, m)
 			case "feedback":
 				c.feedback(ctx, m)
+			case "voice.transcribe":
+				c.transcribe(ctx, m)
+			case "speak":
+				c.speak(ctx, m)
 			}
 		}
 	}
@@ -253,7 +294,7 @@ func (c *client) hello(ctx context.Context, m inbound) {
 			if len(turns) > 0 {
 				c.previous = turns[len(turns)-1].Question
 			}
-			c.out(outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": true, "turns": turns})
+			c.out(c.ready(true, turns))
 			return
 		case !errors.Is(err, assistant.ErrNoConversation):
 			c.s.log.ErrorContext(ctx, "resume conversation", "err", err)
@@ -265,7 +306,19 @@ func (c *client) hello(ctx context.Context, m inbound) {
 		c.lang = "sv"
 	}
 	c.conversation, c.stored, c.previous = newUUID(), false, ""
-	c.out(outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": false, "turns": []assistant.Turn{}})
+	c.out(c.ready(false, nil))
+}
+
+// ready is the ready message: the conversation, and what the server can hear and speak.
+func (c *client) ready(resumed bool, turns []assistant.Turn) outbound {
+	if turns == nil {
+		turns = []assistant.Turn{}
+	}
+	m := outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": resumed, "turns": turns}
+	if v := c.s.cfg.Voice; v != nil {
+		m["voice"] = map[string][]string{"hear": v.Hears(), "speak": v.Speaks()}
+	}
+	return m
 }
 
 // store saves the conversation at its first question.
@@ -292,7 +345,7 @@ func (c *client) ask(ctx context.Context, m inbound) {
 			c.lang = "sv"
 		}
 		c.conversation = newUUID()
-		c.out(outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": false, "turns": []assistant.Turn{}})
+		c.out(c.ready(false, nil))
 	}
 	if c.store(ctx) != nil {
 		return
@@ -328,6 +381,7 @@ func (c *client) ask(ctx context.Context, m inbound) {
 	}
 	scancel()
 	c.previous = m.Text
+	c.remember(answerID, ans.Answer, ans.Language)
 	c.out(outbound{"type": "answer.citations", "answer_id": answerID, "citations": ans.Citations})
 	c.out(outbound{"type": "answer.done", "answer_id": answerID, "answered": ans.Answered, "language": ans.Language})
 }

@@ -26,8 +26,15 @@ type lotsServer struct {
 	store *store.Store
 }
 
-// newServer starts a chat server; the demo corpus is crawled once per test binary.
+// newServer starts a chat server over a fresh database holding the demo corpus.
 func newServer(t *testing.T, cfg web.Config) *lotsServer {
+	t.Helper()
+	return newServerWith(t, cfg, nil)
+}
+
+// newServerWith starts a chat server; withAssistant may complete the configuration with parts
+// built on the server's assistant (the voice pipeline).
+func newServerWith(t *testing.T, cfg web.Config, withAssistant func(*assistant.Assistant, *web.Config)) *lotsServer {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := ingesttest.DemoStore(t)
@@ -38,6 +45,9 @@ func newServer(t *testing.T, cfg web.Config) *lotsServer {
 	}
 	searcher := retrieval.NewSearcher(st, emb, retrieval.DefaultThresholds["local"], log)
 	asst := assistant.New(searcher, nil, msgs, log, assistant.Config{})
+	if withAssistant != nil {
+		withAssistant(asst, &cfg)
+	}
 	srv, err := web.New(asst, assistant.NewConversations(st.Pool(), time.Hour), st.Pool(), log, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,21 @@ type Config struct {
 	MaxConns       int
 	AsksPerMinute  int
 	TrustProxy     bool
+
+	Speech         string // off | local | auto
+	SpeechRate     int
+	STTURL         string
+	STTModel       string
+	STTKey         string
+	TTSURL         string
+	TTSModel       string
+	TTSVoice       string
+	TTSKey         string
+	Phone          bool
+	PhoneStreamURL string
+	TwilioToken    string
+	PhoneSecret    string
+	AlexaSkillID   string
 }
 
 func env(name, def string) string {
@@ -71,6 +86,20 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 	maxConns := fs.String("max-connections", env("LOTS_MAX_CONNECTIONS", "20000"), "websocket connections at once (env LOTS_MAX_CONNECTIONS)")
 	asks := fs.String("asks-per-minute", env("LOTS_ASKS_PER_MINUTE", "20"), "questions per minute per connection and per address (env LOTS_ASKS_PER_MINUTE)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("LOTS_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (env LOTS_TRUST_PROXY=true)")
+	fs.StringVar(&c.Speech, "speech", env("LOTS_SPEECH", "auto"), "off, local (espeak-ng + pocketsphinx) or auto (local when installed) (env LOTS_SPEECH)")
+	speechRate := fs.String("speech-rate", env("LOTS_SPEECH_RATE", "140"), "espeak-ng words per minute (env LOTS_SPEECH_RATE)")
+	fs.StringVar(&c.STTURL, "stt-url", env("LOTS_STT_URL", ""), "OpenAI-compatible base URL for /v1/audio/transcriptions (env LOTS_STT_URL)")
+	fs.StringVar(&c.STTModel, "stt-model", env("LOTS_STT_MODEL", ""), "speech-to-text model, e.g. whisper-1 (env LOTS_STT_MODEL)")
+	fs.StringVar(&c.TTSURL, "tts-url", env("LOTS_TTS_URL", ""), "OpenAI-compatible base URL for /v1/audio/speech (env LOTS_TTS_URL)")
+	fs.StringVar(&c.TTSModel, "tts-model", env("LOTS_TTS_MODEL", ""), "text-to-speech model, e.g. tts-1 (env LOTS_TTS_MODEL)")
+	fs.StringVar(&c.TTSVoice, "tts-voice", env("LOTS_TTS_VOICE", ""), "text-to-speech voice (env LOTS_TTS_VOICE)")
+	fs.BoolVar(&c.Phone, "phone", env("LOTS_PHONE", "") == "true", "serve the phone line: POST /phone/twiml and /phone/stream (env LOTS_PHONE=true)")
+	fs.StringVar(&c.PhoneStreamURL, "phone-stream-url", env("LOTS_PHONE_STREAM_URL", ""), "wss URL Twilio connects to, behind a proxy (env LOTS_PHONE_STREAM_URL)")
+	c.STTKey = env("LOTS_STT_KEY", env("OPENAI_API_KEY", ""))
+	c.TTSKey = env("LOTS_TTS_KEY", env("OPENAI_API_KEY", ""))
+	c.TwilioToken = env("LOTS_TWILIO_AUTH_TOKEN", "")
+	c.PhoneSecret = env("LOTS_PHONE_SECRET", "")
+	c.AlexaSkillID = env("LOTS_ALEXA_SKILL_ID", "")
 	c.EmbedKey = env("LOTS_EMBED_KEY", env("OPENAI_API_KEY", ""))
 	c.ChatKey = env("LOTS_CHAT_KEY", env("OPENAI_API_KEY", ""))
 	return c, func() error {
@@ -104,6 +133,12 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 		}
 		if c.AsksPerMinute, err = strconv.Atoi(*asks); err != nil || c.AsksPerMinute < 1 {
 			errs = append(errs, fmt.Errorf("asks per minute %q: want a positive whole number", *asks))
+		}
+		if c.SpeechRate, err = strconv.Atoi(*speechRate); err != nil || c.SpeechRate < 80 || c.SpeechRate > 400 {
+			errs = append(errs, fmt.Errorf("speech rate %q: want words per minute from 80 to 400", *speechRate))
+		}
+		if c.Speech != "off" && c.Speech != "local" && c.Speech != "auto" {
+			errs = append(errs, fmt.Errorf("speech %q: use off, local or auto", c.Speech))
 		}
 		switch c.Embedder {
 		case "local":

@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/speech"
 	"github.com/nyisverige/lots/web"
 )
 
@@ -27,10 +28,18 @@ func (a *app) serveOn(ctx context.Context, ln net.Listener, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(asst, assistant.NewConversations(a.store.Pool(), a.cfg.Retention), a.store.Pool(), a.log, web.Config{
+	voice, err := a.newVoice(asst)
+	if err != nil {
+		return err
+	}
+	cfg := web.Config{
 		AllowedOrigins: a.cfg.AllowedOrigins, MaxConnections: a.cfg.MaxConns, Retention: a.cfg.Retention,
-		AsksPerMinute: a.cfg.AsksPerMinute, TrustProxy: a.cfg.TrustProxy,
-	})
+		AsksPerMinute: a.cfg.AsksPerMinute, TrustProxy: a.cfg.TrustProxy, Mount: a.channels(asst, voice),
+	}
+	if voice != nil {
+		cfg.Voice = speech.NewChat(voice)
+	}
+	srv, err := web.New(asst, assistant.NewConversations(a.store.Pool(), a.cfg.Retention), a.store.Pool(), a.log, cfg)
 	if err != nil {
 		return err
 	}
