@@ -2,8 +2,10 @@ package web_test
 
 // End-to-end tests of the chat page in headless Chromium, as people use it: a question in
 // Arabic answered with a citation that leads to the agency's page, the keyboard only, JavaScript
-// turned off, a phone-sized screen, and an axe-core accessibility scan of every language.
-// scripts/browser installs Chromium, fonts for Arabic, Persian and Tigrinya, and axe-core.
+// turned off, a phone-sized screen, a question asked by voice and its answer read aloud, and an
+// axe-core accessibility scan of every language.
+// scripts/browser installs Chromium, fonts for Arabic, Persian and Tigrinya, and axe-core;
+// scripts/speech the speech programs (espeak-ng, pocketsphinx, ffmpeg).
 //
 // Screenshots go to var/screenshots/ (not committed) for a person to look at.
 
@@ -33,6 +35,7 @@ import (
 	"github.com/nyisverige/lots/retrieval"
 	"github.com/nyisverige/lots/retrieval/store"
 	"github.com/nyisverige/lots/retrieval/store/storetest"
+	"github.com/nyisverige/lots/speech"
 	"github.com/nyisverige/lots/web"
 )
 
@@ -219,7 +222,7 @@ func TestBrowserNoScript(t *testing.T) {
 
 func TestBrowserNarrowScreen(t *testing.T) {
 	b := newBrowser(t)
-	site := startChatSite(t)
+	site := startVoiceChatSite(t) // with the Listen buttons, which must be large enough too
 	for _, lang := range []string{"sv", "ar", "ti"} {
 		t.Run(lang, func(t *testing.T) {
 			tab := b.tab(t)
@@ -259,7 +262,7 @@ func TestBrowserAxe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("axe-core: %v: run scripts/browser (or set LOTS_AXE to axe.min.js)", err)
 	}
-	site := startChatSite(t)
+	site := startVoiceChatSite(t) // with the microphone (English) and Listen buttons
 
 	// The scan itself works: axe is injected despite the page's Content-Security-Policy, runs,
 	// and reports a violation planted in the page.
@@ -299,6 +302,126 @@ func TestBrowserAxe(t *testing.T) {
 		}
 		reportAxe(t, runAxe(tab, axeSource))
 	})
+}
+
+// TestBrowserVoice asks a question by voice and listens to the answer. Chromium's fake
+// microphone plays a WAV file of the question, spoken by espeak-ng in the voice pocketsphinx
+// hears best (SPEECH_NOTES.md); the fake permission prompt allows it.
+func TestBrowserVoice(t *testing.T) {
+	requireSpeech(t)
+	question := personalNumberQuestions["en"]
+	dir := t.TempDir()
+	spoken, wav := filepath.Join(dir, "spoken.wav"), filepath.Join(dir, "question.wav")
+	if out, err := exec.Command("espeak-ng", "-v", "en-us+klatt2", "-s", "180", "-w", spoken, question).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v: %s", err, out)
+	}
+	// The fake microphone plays the file in a loop. Silence around the question (2.4 s of
+	// speech) keeps a recording of about 4 s to one question, not one and a half.
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", spoken, "-af", "adelay=300,apad=pad_dur=3", "-y", wav).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	b := newBrowser(t,
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", wav),
+	)
+	site := startVoiceChatSite(t)
+	en := uiStrings(t, "en")
+
+	tab := b.tab(t)
+	tab.open(site.URL + "/?lang=en")
+	tab.waitFor(`!document.getElementById('mic').hidden`, "the microphone button (the server hears English)")
+	if name := eval[string](tab, `document.getElementById('mic').textContent.trim()`); name != en["voice_record"] {
+		t.Errorf("the microphone button says %q; want %q", name, en["voice_record"])
+	}
+
+	// Press, speak, press again.
+	tab.do(chromedp.Click(chromedp.ID("mic")))
+	tab.waitFor(`document.getElementById('mic').getAttribute('aria-pressed') === 'true'`, "the recording to start")
+	if status := eval[string](tab, `document.getElementById('status').textContent`); status != en["voice_listening"] {
+		t.Errorf("while recording the status says %q; want %q", status, en["voice_listening"])
+	}
+	if label := eval[string](tab, `document.getElementById('mic').textContent.trim()`); label != en["voice_stop_recording"] {
+		t.Errorf("while recording the microphone button says %q; want %q", label, en["voice_stop_recording"])
+	}
+	tab.screenshot("chat-en-recording.png")
+	tab.do(chromedp.Sleep(4 * time.Second))
+	tab.do(chromedp.Click(chromedp.ID("mic")))
+	tab.waitFor(`document.getElementById('question').value !== '' || document.getElementById('form-error').textContent !== ''`,
+		"the transcript in the question box")
+	if msg := tab.pageError(); msg != "" {
+		t.Fatalf("the page shows an error instead of the transcript: %q", msg)
+	}
+	heard := eval[string](tab, `document.getElementById('question').value`)
+	t.Logf("heard %q", heard)
+	// pocketsphinx hears espeak-ng imperfectly ("how do i get a personal identity not a").
+	if !strings.Contains(heard, "identity") && !strings.Contains(heard, "number") {
+		t.Errorf("the transcript %q has neither %q nor %q", heard, "identity", "number")
+	}
+	if f := tab.focused(); f.ID != "question" {
+		t.Errorf("after the transcript, focus is on %s; want the question box", f)
+	}
+	if pressed := eval[string](tab, `document.getElementById('mic').getAttribute('aria-pressed')`); pressed != "false" {
+		t.Errorf("after recording the microphone button has aria-pressed=%q", pressed)
+	}
+	tab.waitFor(`document.getElementById('status').textContent === ''`, "the status line to clear")
+
+	// The person sends what was heard as a typed question, and listens to the answer.
+	tab.do(chromedp.Click(chromedp.ID("send")))
+	ans := tab.waitAnswer()
+	if ans.Lang != "en" {
+		t.Errorf("the answer to the spoken question has lang=%q; want en", ans.Lang)
+	}
+	listen := `[...document.querySelectorAll('#log .msg-lots')].pop().querySelector('button.listen')`
+	if name := eval[string](tab, listen+`?.textContent.trim() ?? ''`); name != en["listen"] {
+		t.Fatalf("the answer's listen button says %q; want %q", name, en["listen"])
+	}
+	if played := eval[string](tab, `[...document.querySelectorAll('#log .msg-lots')].pop().dataset.speechPlayed`); played != "0" {
+		t.Errorf("a sentence played before Listen was pressed (data-speech-played=%q)", played)
+	}
+	tab.do(chromedp.Click(chromedp.CSS("#log .msg-lots:last-child button.listen")))
+	tab.waitFor(`(() => {
+		const li = [...document.querySelectorAll('#log .msg-lots')].pop();
+		return Number(li.dataset.speechChunks) > 0 && Number(li.dataset.speechPlayed) > 0;
+	})()`, "the first sentence to arrive and play")
+	if name := eval[string](tab, listen+`?.textContent.trim() ?? ''`); name != en["stop_listening"] {
+		t.Errorf("while the answer plays its button says %q; want %q", name, en["stop_listening"])
+	}
+	tab.screenshot("chat-en-voice.png")
+
+	// Stop stops: the button says Listen again and nothing more plays.
+	tab.do(chromedp.Click(chromedp.CSS("#log .msg-lots:last-child button.listen")))
+	tab.waitFor(listen+`?.textContent.trim() === `+jsString(en["listen"]), "the Listen button after Stop")
+	played := eval[string](tab, `[...document.querySelectorAll('#log .msg-lots')].pop().dataset.speechPlayed`)
+	tab.do(chromedp.Sleep(time.Second))
+	if again := eval[string](tab, `[...document.querySelectorAll('#log .msg-lots')].pop().dataset.speechPlayed`); again != played {
+		t.Errorf("after Stop, more sentences played (data-speech-played %s → %s)", played, again)
+	}
+
+	// Swedish cannot be heard, only spoken: no microphone, but Listen.
+	sv := b.tab(t)
+	sv.open(site.URL + "/?lang=sv")
+	sv.ask(personalNumberQuestions["sv"])
+	if hidden := eval[bool](sv, `document.getElementById('mic').hidden`); !hidden {
+		t.Errorf("the Swedish page offers the microphone, which the server cannot hear")
+	}
+	if name := eval[string](sv, listen+`?.textContent.trim() ?? ''`); name != uiStrings(t, "sv")["listen"] {
+		t.Errorf("the Swedish answer's listen button says %q; want %q", name, uiStrings(t, "sv")["listen"])
+	}
+}
+
+// requireSpeech fails the test when the speech programs are missing (they are part of the
+// project's test setup); -short skips it.
+func requireSpeech(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs espeak-ng, pocketsphinx and ffmpeg: -short skips it")
+	}
+	for _, prog := range []string{"espeak-ng", "pocketsphinx_continuous", "ffmpeg"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			t.Fatalf("%s is missing: run scripts/speech", prog)
+		}
+	}
 }
 
 type axeResults struct {
@@ -359,6 +482,19 @@ type chatSite struct {
 // because CrawlDemo stops the demo sites after the crawl and a browser follows the citations.
 func startChatSite(t *testing.T) *chatSite {
 	t.Helper()
+	return startSite(t, false)
+}
+
+// startVoiceChatSite is startChatSite with the local speech engines, as lots serve builds them:
+// English is heard (pocketsphinx), sv en ar fa uk are spoken (espeak-ng).
+func startVoiceChatSite(t *testing.T) *chatSite {
+	t.Helper()
+	requireSpeech(t)
+	return startSite(t, true)
+}
+
+func startSite(t *testing.T, voice bool) *chatSite {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	st := storetest.New(t)
 	ctx := context.Background()
@@ -390,7 +526,15 @@ func startChatSite(t *testing.T) *chatSite {
 	}
 	searcher := retrieval.NewSearcher(st, emb, retrieval.DefaultThresholds["local"], log)
 	asst := assistant.New(searcher, nil, msgs, log, assistant.Config{})
-	srv, err := web.New(asst, assistant.NewConversations(st.Pool(), time.Hour), st.Pool(), log, web.Config{AsksPerMinute: 600})
+	cfg := web.Config{AsksPerMinute: 600}
+	if voice {
+		engines, err := speech.NewEngines(speech.Config{Local: true}, asst.Messages(), log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Voice = speech.NewChat(speech.NewVoice(engines, asst, log, speech.VoiceConfig{}))
+	}
+	srv, err := web.New(asst, assistant.NewConversations(st.Pool(), time.Hour), st.Pool(), log, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,8 +563,9 @@ type browser struct {
 }
 
 // newBrowser starts Chromium ($LOTS_CHROMIUM, or Debian's /usr/bin/chromium) with a fresh
-// profile. Without it the test fails, telling to run scripts/browser; -short skips it.
-func newBrowser(t *testing.T) *browser {
+// profile and the extra options. Without it the test fails, telling to run scripts/browser;
+// -short skips it.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("a browser test: -short skips it")
@@ -445,6 +590,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)

@@ -1,6 +1,8 @@
 // Lots chat page. The page works without this script: the ask form posts to /ask and comes
 // back with the answer. With it, questions go over the websocket (web/PROTOCOL.md) and answers
-// stream into the conversation log. Server text is only ever set with textContent.
+// stream into the conversation log. Server text is only ever set with textContent. Voice (a
+// spoken question, an answer read aloud) is offered when the server has speech engines, and
+// nothing is recorded or played without a press of its button.
 'use strict';
 
 (() => {
@@ -14,6 +16,13 @@
     rate_limited: 'error_rate_limited',
     unavailable: 'error_unavailable',
   };
+  // Recording formats the server decodes, best first; without any, the browser's own choice.
+  const RECORDING_TYPES = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/webm', 'audio/ogg', 'audio/wav'];
+  const RECORDING_SLICE = 250;        // ms of audio per binary frame
+  const RECORDING_MAX = 59500;        // the server takes 60 s; the last slice may run over a little
+  const RECORDING_MAX_BYTES = 4 << 20; // and 4 MiB
+  // The server reads aloud only the last answers of a connection (keptAnswers in web/voice.go).
+  const SPEAKABLE_ANSWERS = 8;
 
   const $ = (id) => document.getElementById(id);
   const log = $('log');
@@ -25,6 +34,8 @@
   const announcer = $('announcer');
   const langForm = $('lang-form');
   const langSelect = $('lang-select');
+  const micButton = $('mic');
+  const micLabel = micButton.querySelector('.mic-label');
 
   const strings = parseStrings(document.body.dataset.strings);
   const t = (key) => strings[key] || key;
@@ -45,6 +56,13 @@
   let viewCount = 0;
   const answers = new Map(); // answer_id → view
   const feedbackSent = new Map(); // feedback message id → view
+  let voice = { hear: [], speak: [] }; // what the server can transcribe and speak (ready.voice)
+  let recording = null;   // the spoken question being recorded: {id, recorder, release, socket, chain, bytes, timer, aborted}
+  let transcribing = null; // the id of a recording sent, whose transcript is awaited
+  let speaking = [];      // speak requests whose chunks are still coming: [{id, answerId, wanted, done}]
+  let expectAudio = null; // the speech.chunk whose binary frame comes next
+  let playback = null;    // the answer being read aloud: {request, view, audio, queue, playing, url}
+  let speakable = [];     // views with a Listen button, oldest first
 
   function parseStrings(json) {
     try { return JSON.parse(json || '{}'); } catch { return {}; }
@@ -103,6 +121,7 @@
     if (!everReady) setStatus(t('connecting'));
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
     socket = ws;
+    ws.binaryType = 'arraybuffer';
     ws.addEventListener('open', () => {
       const hello = { type: 'hello', language: pageLang };
       const conversation = storedConversation();
@@ -111,6 +130,7 @@
       pingTimer = setInterval(() => send({ type: 'ping' }), PING_EVERY);
     });
     ws.addEventListener('message', (e) => {
+      if (typeof e.data !== 'string') { onAudio(e.data); return; }
       let msg;
       try { msg = JSON.parse(e.data); } catch { return; }
       onMessage(msg);
@@ -124,6 +144,7 @@
     clearInterval(pingTimer);
     socket = null;
     ready = false;
+    endVoice();
     if (leaving) return;
     if (pending) failPending(t('error_unavailable'));
     setStatus(t('offline'));
@@ -162,6 +183,9 @@
         if (view && view.thanks) view.thanks.textContent = t('feedback_thanks');
         for (const [id, v] of feedbackSent) if (v === view) feedbackSent.delete(id);
         return;
+      case 'voice.transcript': return onTranscript(msg);
+      case 'speech.chunk': return onSpeechChunk(msg);
+      case 'speech.done': return onSpeechDone(msg);
       case 'error': return onError(msg);
       default: // pong, and anything newer than this page
     }
@@ -173,6 +197,7 @@
     everReady = true;
     attempts = 0;
     if (msg.conversation) storeConversation(msg.conversation);
+    setVoice(msg.voice);
     if (first) {
       setStatus('');
       // Earlier turns are drawn once per page: after a reconnection they are on screen already.
@@ -184,6 +209,7 @@
   }
 
   function onError(msg) {
+    if (msg.id && onVoiceError(msg)) return;
     showError(t(ERROR_KEYS[msg.code] || 'error_unavailable'));
     const fb = feedbackSent.get(msg.id);
     if (fb) {
@@ -237,6 +263,7 @@
       log.append(view.li);
     }
     view.answerId = msg.answer_id;
+    view.socket = socket; // only this connection can read the answer aloud
     answers.set(msg.answer_id, view);
   }
 
@@ -321,6 +348,7 @@
       view.li.classList.add('not-covered');
       view.li.append(chrome('p', 'hint', t('not_covered_hint')));
     }
+    if (view.answerId && view.socket === socket && voice.speak.includes(view.li.lang)) view.li.append(listenRow(view));
     if (view.answerId) view.li.append(feedbackGroup(view));
     if (announceIt) {
       announce(t('answer_received') + ': ', el('span', { lang: view.li.lang }, firstSentence(view.text)));
@@ -378,6 +406,290 @@
     }
     // Before anything already on the page (an answer rendered by the server).
     log.prepend(...items);
+  }
+
+  // ---- Voice: a spoken question ----
+
+  const canRecord = () => !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
+
+  function setVoice(v) {
+    voice = {
+      hear: Array.isArray(v && v.hear) ? v.hear : [],
+      speak: Array.isArray(v && v.speak) ? v.speak : [],
+    };
+    micButton.hidden = !(canRecord() && voice.hear.includes(pageLang));
+  }
+
+  function setRecordingUI(on) {
+    micButton.setAttribute('aria-pressed', String(on));
+    micLabel.textContent = t(on ? 'voice_stop_recording' : 'voice_record');
+  }
+
+  micButton.addEventListener('click', () => {
+    if (recording) stopRecording();
+    else startRecording();
+  });
+
+  // startRecording asks for the microphone — only here, on the person's press — and streams
+  // the recording to the server as it is made.
+  async function startRecording() {
+    if (micButton.dataset.starting) return;
+    showError('');
+    if (!ready) { showError(t('error_unavailable')); return; }
+    micButton.dataset.starting = 'true';
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch {
+      showError(t('voice_mic_denied'));
+      return;
+    } finally {
+      delete micButton.dataset.starting;
+    }
+    const release = () => stream.getTracks().forEach((track) => track.stop());
+    if (!ready) { release(); showError(t('error_unavailable')); return; }
+    let recorder;
+    try {
+      const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type));
+      recorder = new MediaRecorder(stream, mimeType ? { mimeType } : undefined);
+    } catch {
+      release();
+      showError(t('voice_unavailable'));
+      return;
+    }
+    const rec = { id: newId(), recorder, stream, release, socket, chain: Promise.resolve(), bytes: 0, timer: 0, aborted: false };
+    recording = rec;
+    transcribing = null;
+    send({ type: 'voice.start', id: rec.id, language: pageLang });
+    recorder.addEventListener('dataavailable', (e) => {
+      if (!e.data || !e.data.size) return;
+      rec.bytes += e.data.size;
+      sendVoice(rec, e.data);
+      if (rec.bytes >= RECORDING_MAX_BYTES - 64 * 1024 && recording === rec) stopRecording();
+    });
+    recorder.addEventListener('stop', () => recordingStopped(rec));
+    recorder.addEventListener('error', () => { rec.aborted = true; stopRecording(); showError(t('voice_unavailable')); });
+    recorder.start(RECORDING_SLICE);
+    rec.timer = setTimeout(() => { if (recording === rec) stopRecording(); }, RECORDING_MAX);
+    setRecordingUI(true);
+    setStatus(t('voice_listening'));
+  }
+
+  // sendVoice sends a piece of the recording, or a message about it, after the pieces before
+  // it: a Blob is read before it is sent, and the order on the socket must stay the order made.
+  function sendVoice(rec, item) {
+    rec.chain = rec.chain.then(async () => {
+      const data = item instanceof Blob ? await item.arrayBuffer() : JSON.stringify(item);
+      // A reconnected socket never gets the rest of a recording begun on another.
+      if (rec.aborted || rec.socket !== socket || socket.readyState !== WebSocket.OPEN) return;
+      socket.send(data);
+    }).catch(() => { rec.aborted = true; });
+  }
+
+  function stopRecording() {
+    const rec = recording;
+    if (!rec) return;
+    clearTimeout(rec.timer);
+    if (rec.recorder.state !== 'inactive') rec.recorder.stop(); // the last slice comes, then 'stop'
+    else recordingStopped(rec);
+  }
+
+  // recordingStopped releases the microphone and, unless the recording was abandoned, says it
+  // is complete and waits for what the server heard.
+  function recordingStopped(rec) {
+    if (recording !== rec) return;
+    recording = null;
+    clearTimeout(rec.timer);
+    rec.release();
+    setRecordingUI(false);
+    if (rec.aborted) { if (ready) setStatus(''); return; }
+    sendVoice(rec, { type: 'voice.end', id: rec.id });
+    transcribing = rec.id;
+    setStatus(t('voice_transcribing'));
+  }
+
+  function onTranscript(msg) {
+    if (!msg.id || msg.id !== transcribing) return;
+    transcribing = null;
+    setStatus('');
+    const text = (msg.text || '').trim();
+    if (!text) { showError(t('voice_not_heard')); return; }
+    // The person checks and edits what was heard, then sends it as a typed question.
+    input.value = text;
+    input.focus();
+    input.setSelectionRange(text.length, text.length);
+    announce(t('voice_transcript_ready') + ' ', el('span', { lang: msg.language || pageLang, dir: 'auto' }, text));
+  }
+
+  // voiceErrorText is the message for an error about a recording or a reading aloud: the
+  // server's no_voice message is in the asker's language already.
+  function voiceErrorText(msg) {
+    switch (msg.code) {
+      case 'no_voice': return msg.message || t('voice_unavailable');
+      case 'not_heard': return msg.message || t('voice_not_heard');
+      case 'too_large': return t('error_too_large');
+      default: return t(ERROR_KEYS[msg.code] || 'error_unavailable');
+    }
+  }
+
+  // onVoiceError handles an error about a recording or a speak request; false for others.
+  function onVoiceError(msg) {
+    if (recording && recording.id === msg.id) {
+      recording.aborted = true;
+      stopRecording();
+    } else if (transcribing === msg.id) {
+      transcribing = null;
+      setStatus('');
+    } else {
+      const request = speaking.find((r) => r.id === msg.id);
+      if (!request) return false;
+      speaking = speaking.filter((r) => r !== request);
+      if (playback && playback.request === request) stopPlayback();
+    }
+    showError(voiceErrorText(msg));
+    return true;
+  }
+
+  // endVoice abandons what the closed socket was doing: the recording, the awaited transcript,
+  // and the sentences still to come (those already here play on).
+  function endVoice() {
+    if (recording) { recording.aborted = true; stopRecording(); }
+    transcribing = null;
+    expectAudio = null;
+    for (const r of speaking) r.done = true;
+    speaking = [];
+    if (playback) { playback.request.done = true; if (!playback.playing) stopPlayback(); }
+    // A new connection cannot read the old one's answers.
+    for (const v of speakable) if (v !== (playback && playback.view)) removeListen(v);
+    speakable = playback ? [playback.view] : [];
+  }
+
+  // ---- Voice: an answer read aloud ----
+
+  function icon(name) {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('class', 'icon');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    const use = document.createElementNS('http://www.w3.org/2000/svg', 'use');
+    use.setAttribute('href', '#i-' + name);
+    svg.append(use);
+    return svg;
+  }
+
+  function listenRow(view) {
+    const row = el('div', { class: 'listen-row', lang: pageLang, dir: pageDir });
+    const button = el('button', { type: 'button', class: 'listen' });
+    view.listen = button;
+    view.listenRow = row;
+    speakable.push(view);
+    while (speakable.length > SPEAKABLE_ANSWERS) removeListen(speakable.shift());
+    view.li.dataset.speechChunks = '0';
+    view.li.dataset.speechPlayed = '0';
+    setListenUI(view, false);
+    button.addEventListener('click', () => {
+      if (playback && playback.view === view) stopPlayback();
+      else listen(view);
+    });
+    row.append(button);
+    return row;
+  }
+
+  function removeListen(view) {
+    if (playback && playback.view === view) stopPlayback();
+    if (view.listenRow) view.listenRow.remove();
+    view.listen = view.listenRow = null;
+    speakable = speakable.filter((v) => v !== view);
+  }
+
+  function setListenUI(view, playing) {
+    const b = view.listen;
+    if (!b) return;
+    b.textContent = '';
+    b.append(icon(playing ? 'stop' : 'speaker'), el('span', {}, t(playing ? 'stop_listening' : 'listen')));
+    b.classList.toggle('playing', playing);
+  }
+
+  // listen asks the server to read the answer aloud; the sentences play as they come.
+  function listen(view) {
+    stopPlayback();
+    showError('');
+    const request = { id: newId(), answerId: view.answerId, wanted: true, done: false };
+    if (!send({ type: 'speak', id: request.id, answer_id: view.answerId })) {
+      showError(t('error_unavailable'));
+      return;
+    }
+    speaking.push(request);
+    // Made on the press, so that the browser counts the playing as the person's doing.
+    const audio = new Audio();
+    const pb = { request, view, audio, queue: [], playing: false, url: null };
+    audio.addEventListener('playing', () => {
+      view.li.dataset.speechPlayed = String(Number(view.li.dataset.speechPlayed || 0) + 1);
+    });
+    audio.addEventListener('ended', () => playNext(pb));
+    audio.addEventListener('error', () => { if (pb.url) playNext(pb); });
+    playback = pb;
+    setListenUI(view, true);
+  }
+
+  // The server sends a speak request's messages in order and one request after another, so a
+  // chunk or done for an answer belongs to its oldest unfinished request.
+  const requestFor = (answerId) => speaking.find((r) => r.answerId === answerId);
+
+  function onSpeechChunk(msg) {
+    expectAudio = { request: requestFor(msg.answer_id), n: msg.n };
+    const view = answers.get(msg.answer_id);
+    if (view) view.li.dataset.speechChunks = String(Number(view.li.dataset.speechChunks || 0) + 1);
+  }
+
+  // onAudio takes the binary frame that follows a speech.chunk: a sentence as a WAV file.
+  function onAudio(data) {
+    const chunk = expectAudio;
+    expectAudio = null;
+    if (!chunk || !chunk.request || !chunk.request.wanted) return; // stopped: dropped
+    const pb = playback;
+    if (!pb || pb.request !== chunk.request) return;
+    pb.queue.push(new Blob([data], { type: 'audio/wav' }));
+    if (!pb.playing) playNext(pb);
+  }
+
+  function onSpeechDone(msg) {
+    const request = requestFor(msg.answer_id);
+    if (!request) return;
+    request.done = true;
+    speaking = speaking.filter((r) => r !== request);
+    if (playback && playback.request === request && !playback.playing) stopPlayback();
+  }
+
+  // playNext plays the next sentence that has come, or ends when all have been played.
+  function playNext(pb) {
+    if (playback !== pb) return;
+    if (pb.url) { URL.revokeObjectURL(pb.url); pb.url = null; }
+    const next = pb.queue.shift();
+    if (!next) {
+      pb.playing = false;
+      if (pb.request.done) stopPlayback();
+      return;
+    }
+    pb.playing = true;
+    pb.url = URL.createObjectURL(next);
+    pb.audio.src = pb.url;
+    pb.audio.play().catch(() => { if (playback === pb) stopPlayback(); });
+  }
+
+  // stopPlayback stops the sound, forgets the sentences waiting, and drops those yet to come.
+  function stopPlayback() {
+    const pb = playback;
+    if (!pb) return;
+    playback = null;
+    pb.request.wanted = false;
+    pb.queue = [];
+    pb.audio.pause();
+    pb.audio.removeAttribute('src');
+    if (pb.url) { URL.revokeObjectURL(pb.url); pb.url = null; }
+    setListenUI(pb.view, false);
+    // An answer of a closed connection keeps its button only while it plays.
+    if (pb.view.socket !== socket && pb.view.listen) removeListen(pb.view);
   }
 
   // ---- Controls ----
