@@ -6,7 +6,7 @@
 --   $7 candidates per list, $8 results, $9 RRF constant k
 -- The vetted sources are an array the scan filters by, not a join: autovacuum never analyzes
 -- the few rows of sources, and joined with them the planner guessed 1/200 of the chunks and
--- chose a sequential scan and sort over the HNSW index (lots bench: 10x slower at 100k chunks).
+-- chose a sequential scan and sort over the HNSW index (at 100k chunks, 95 ms instead of 4).
 WITH vec AS (
     SELECT id, row_number() OVER (ORDER BY dist) AS rnk
     FROM (
