@@ -200,8 +200,9 @@ func (a *Assistant) choose(hits []store.Hit) []store.Hit {
 	return out
 }
 
-// extractive quotes the most relevant sentences of each passage, verbatim, with its number,
-// passing each paragraph to fn as it is composed.
+// extractive quotes the most relevant sentences of the chosen passages, verbatim, with the
+// number of their page, passing each paragraph to fn as it is composed. Passages of one page
+// share one citation, so a source is listed once.
 func (a *Assistant) extractive(question, lang string, passages []store.Hit, fallback bool, fn StreamFunc) Answer {
 	var b strings.Builder
 	emit := func(s string) {
@@ -212,10 +213,44 @@ func (a *Assistant) extractive(question, lang string, passages []store.Hit, fall
 		emit(a.messages.Text(lang, MsgOnlyAvailableIn, "{language}", a.messages.LanguageName(lang, passages[0].Language)) + "\n\n")
 	}
 	emit(a.messages.Text(lang, MsgFromAgency, "{agency}", passages[0].Agency))
-	for i, p := range passages {
-		emit(fmt.Sprintf("\n\n%s [%d]", quote(question, p.Text, 3), i+1))
+	pages := byPage(passages)
+	for i, page := range pages {
+		for _, p := range page {
+			emit(fmt.Sprintf("\n\n%s [%d]", quote(question, p.Text, 3), i+1))
+		}
 	}
-	return Answer{Answer: b.String(), Language: lang, Answered: true, Citations: citations(passages), Mode: "extractive"}
+	cites := make([]Citation, len(pages))
+	for i, page := range pages {
+		cites[i] = citation(i+1, page)
+	}
+	return Answer{Answer: b.String(), Language: lang, Answered: true, Citations: cites, Mode: "extractive"}
+}
+
+// byPage groups passages by their page, in the order pages first appear.
+func byPage(passages []store.Hit) [][]store.Hit {
+	var pages [][]store.Hit
+	index := map[string]int{}
+	for _, p := range passages {
+		i, ok := index[p.URL]
+		if !ok {
+			i = len(pages)
+			index[p.URL] = i
+			pages = append(pages, nil)
+		}
+		pages[i] = append(pages[i], p)
+	}
+	return pages
+}
+
+// citation describes one page by the passages quoted from it.
+func citation(n int, passages []store.Hit) Citation {
+	p := passages[0]
+	texts := make([]string, len(passages))
+	for i, q := range passages {
+		texts[i] = q.Text
+	}
+	return Citation{N: n, Title: p.Title, URL: p.URL, Agency: p.Agency, Language: p.Language,
+		Passage: strings.Join(texts, "\n\n"), Fetched: p.FetchedAt.UTC().Format("2006-01-02")}
 }
 
 // notCovered says honestly that the sources do not answer, naming the agency most likely to know
@@ -251,8 +286,7 @@ func likelyAgency(hits []store.Hit) string {
 func citations(passages []store.Hit) []Citation {
 	out := make([]Citation, len(passages))
 	for i, p := range passages {
-		out[i] = Citation{N: i + 1, Title: p.Title, URL: p.URL, Agency: p.Agency, Language: p.Language,
-			Passage: p.Text, Fetched: p.FetchedAt.UTC().Format("2006-01-02")}
+		out[i] = citation(i+1, []store.Hit{p})
 	}
 	return out
 }

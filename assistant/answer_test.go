@@ -251,22 +251,42 @@ func quoteProblems(m *assistant.Messages, ans assistant.Answer) []string {
 	}
 	head = append(head, m.Text(ans.Language, assistant.MsgFromAgency, "{agency}", ans.Citations[0].Agency))
 	paras := strings.Split(ans.Answer, "\n\n")
-	if len(paras) != len(head)+len(ans.Citations) || !slices.Equal(paras[:len(head)], head) {
-		return []string{fmt.Sprintf("answer is not %q followed by one quote per citation (%d):\n%s", head, len(ans.Citations), ans.Answer)}
+	if len(paras) < len(head)+len(ans.Citations) || !slices.Equal(paras[:len(head)], head) {
+		return []string{fmt.Sprintf("answer is not %q followed by at least one quote per citation (%d):\n%s", head, len(ans.Citations), ans.Answer)}
 	}
 	var problems []string
-	for i, p := range paras[len(head):] {
+	seen := map[string]bool{}
+	for i, c := range ans.Citations {
+		if c.N != i+1 {
+			problems = append(problems, fmt.Sprintf("citation %d is numbered [%d]", i+1, c.N))
+		}
+		if seen[c.URL] {
+			problems = append(problems, fmt.Sprintf("page %s is cited twice: a source is listed once", c.URL))
+		}
+		seen[c.URL] = true
+	}
+	// Each quote ends with the number of its page; pages are numbered in the order they are quoted.
+	last := 0
+	for _, p := range paras[len(head):] {
 		match := quoted.FindStringSubmatch(p)
-		if match == nil || match[2] != strconv.Itoa(i+1) || ans.Citations[i].N != i+1 {
-			problems = append(problems, fmt.Sprintf("paragraph %q does not end with citation [%d]", p, i+1))
+		n := 0
+		if match != nil {
+			n, _ = strconv.Atoi(match[2])
+		}
+		if n < 1 || n > len(ans.Citations) || n < last || n > last+1 {
+			problems = append(problems, fmt.Sprintf("paragraph %q does not end with the next citation ([%d] or [%d])", p, last, last+1))
 			continue
 		}
-		source := flatten(ans.Citations[i].Passage)
+		last = n
+		source := flatten(ans.Citations[n-1].Passage)
 		for _, sentence := range strings.Split(match[1], " … ") {
 			if !strings.Contains(source, flatten(sentence)) {
-				problems = append(problems, fmt.Sprintf("%q is not in passage [%d]: %q", sentence, i+1, ans.Citations[i].Passage))
+				problems = append(problems, fmt.Sprintf("%q is not in passage [%d]: %q", sentence, n, ans.Citations[n-1].Passage))
 			}
 		}
+	}
+	if last != len(ans.Citations) {
+		problems = append(problems, fmt.Sprintf("the answer quotes %d of its %d cited pages", last, len(ans.Citations)))
 	}
 	return problems
 }
