@@ -242,6 +242,10 @@ func byPage(passages []store.Hit) [][]store.Hit {
 	return pages
 }
 
+// title is a page's title without the site's name at its end ("… | Skatteverket"): the agency is
+// named beside it anyway.
+func title(p store.Hit) string { return strings.TrimSuffix(p.Title, " | "+p.Agency) }
+
 // citation describes one page by the passages quoted from it.
 func citation(n int, passages []store.Hit) Citation {
 	p := passages[0]
@@ -249,7 +253,7 @@ func citation(n int, passages []store.Hit) Citation {
 	for i, q := range passages {
 		texts[i] = q.Text
 	}
-	return Citation{N: n, Title: p.Title, URL: p.URL, Agency: p.Agency, Language: p.Language,
+	return Citation{N: n, Title: title(p), URL: p.URL, Agency: p.Agency, Language: p.Language,
 		Passage: strings.Join(texts, "\n\n"), Fetched: p.FetchedAt.UTC().Format("2006-01-02")}
 }
 

@@ -69,7 +69,7 @@ func (c *Chat) Generate(ctx context.Context, question, language string, passages
 	var data strings.Builder
 	for i, p := range passages {
 		fmt.Fprintf(&data, "<passage n=\"%d\" agency=%q title=%q language=%q>\n%s\n</passage>\n",
-			i+1, p.Agency, p.Title, p.Language, strings.ReplaceAll(p.Text, "</passage>", "</ passage>"))
+			i+1, p.Agency, title(p), p.Language, strings.ReplaceAll(p.Text, "</passage>", "</ passage>"))
 	}
 	req := openai.ChatCompletionRequest{
 		Model:       c.cfg.Model,
