@@ -5,11 +5,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/pgvector/pgvector-go"
 )
 
 var (
@@ -76,12 +74,8 @@ func (s *Store) LoadPages(ctx context.Context, ix Index, pages []BulkPage) error
 		}
 		var chunkRows [][]any
 		for _, p := range pages {
-			for i, c := range p.Chunks {
-				if len(c.Embedding) != ix.Dimensions {
-					return fmt.Errorf("load page %s: chunk %d has %d dimensions, index %d has %d", p.URL, i, len(c.Embedding), ix.ID, ix.Dimensions)
-				}
-				chunkRows = append(chunkRows, []any{ix.ID, ids[p.URL], p.SourceID, c.Ord, p.Language, p.Agency, p.TranslationGroup,
-					c.Headings, strings.Join(c.Headings, " › "), c.Text, pgvector.NewVector(c.Embedding)})
+			if chunkRows, err = appendChunkRows(chunkRows, ix, ids[p.URL], p.Page, p.Agency, p.Chunks); err != nil {
+				return fmt.Errorf("load pages: %w", err)
 			}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, chunkColumns, pgx.CopyFromRows(chunkRows)); err != nil {

@@ -205,19 +205,27 @@ func (s *Store) SavePage(ctx context.Context, frontierURL string, p Page, ix Ind
 		if _, err := tx.Exec(ctx, "DELETE FROM chunks WHERE page_id = $1 AND index_id = $2", pageID, ix.ID); err != nil {
 			return fmt.Errorf("replace chunks of %s: %w", p.URL, err)
 		}
-		rows := make([][]any, len(chunks))
-		for i, c := range chunks {
-			if len(c.Embedding) != ix.Dimensions {
-				return fmt.Errorf("save page %s: chunk %d has %d dimensions, index %d has %d", p.URL, i, len(c.Embedding), ix.ID, ix.Dimensions)
-			}
-			rows[i] = []any{ix.ID, pageID, p.SourceID, c.Ord, p.Language, agency, p.TranslationGroup,
-				c.Headings, strings.Join(c.Headings, " › "), c.Text, pgvector.NewVector(c.Embedding)}
+		rows, err := appendChunkRows(nil, ix, pageID, p, agency, chunks)
+		if err != nil {
+			return fmt.Errorf("save page: %w", err)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, chunkColumns, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("copy chunks of %s: %w", p.URL, err)
 		}
 		return markDone(ctx, tx, p.SourceID, frontierURL, URLDone)
 	})
+}
+
+// appendChunkRows appends a page's chunks as rows of chunkColumns, checking their dimension.
+func appendChunkRows(rows [][]any, ix Index, pageID int64, p Page, agency string, chunks []Chunk) ([][]any, error) {
+	for i, c := range chunks {
+		if len(c.Embedding) != ix.Dimensions {
+			return rows, fmt.Errorf("page %s: chunk %d has %d dimensions, index %d has %d", p.URL, i, len(c.Embedding), ix.ID, ix.Dimensions)
+		}
+		rows = append(rows, []any{ix.ID, pageID, p.SourceID, c.Ord, p.Language, agency, p.TranslationGroup,
+			c.Headings, strings.Join(c.Headings, " › "), c.Text, pgvector.NewVector(c.Embedding)})
+	}
+	return rows, nil
 }
 
 var chunkColumns = []string{"index_id", "page_id", "source_id", "ord", "language", "agency", "translation_group",
