@@ -77,6 +77,10 @@ func (c *Crawler) Crawl(ctx context.Context, src store.Source) (store.RunStats, 
 	if err != nil {
 		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
 	}
+	pruned, err := c.store.PruneOutOfScope(ctx, src)
+	if err != nil {
+		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
+	}
 	run, err := c.store.StartRun(ctx, src.ID)
 	if err != nil {
 		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
@@ -87,7 +91,7 @@ func (c *Crawler) Crawl(ctx context.Context, src store.Source) (store.RunStats, 
 		gates:   map[string]*hostGate{},
 		robots:  map[string]*Robots{},
 	}
-	c.log.InfoContext(ctx, "crawl", "source", src.Name, "run", run.ID, "resumed", run.Resumed)
+	c.log.InfoContext(ctx, "crawl", "source", src.Name, "run", run.ID, "resumed", run.Resumed, "pruned", pruned)
 	if err := cr.seed(ctx); err != nil {
 		return cr.stats, fmt.Errorf("crawl %s: %w", src.Name, err)
 	}

@@ -347,3 +347,25 @@ func TestCrawlRefusesLoopbackUnlessLocal(t *testing.T) {
 		t.Errorf("crawling a proposed source: %v, want ErrNotVetted", err)
 	}
 }
+
+// A source whose site moves (or whose prefixes a steward narrows) keeps no page outside its
+// prefixes: the old pages would otherwise be answered from twice.
+func TestCrawlForgetsPagesOutsideItsPrefixes(t *testing.T) {
+	st := storetest.New(t)
+	site, err := demosite.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ingest.NewCrawler(st, retrieval.NewLocal(0), quietLog(), ingest.CrawlOptions{})
+	crawlAll(t, c, demoSources(t, st, site))
+	before := count(t, st, "SELECT count(*) FROM pages")
+
+	moved := demoSources(t, st, site) // the same sources, now on another address
+	crawlAll(t, c, moved)
+	if after := count(t, st, "SELECT count(*) FROM pages"); after != before {
+		t.Errorf("%d pages after the site moved, %d before: pages outside the new prefixes remain", after, before)
+	}
+	if n := count(t, st, "SELECT count(*) FROM pages WHERE NOT starts_with(url, $1)", strings.TrimSuffix(moved[0].AllowedPrefixes[0], "/skatteverket/")); n != 0 {
+		t.Errorf("%d pages at the old address", n)
+	}
+}

@@ -239,3 +239,24 @@ func markDone(ctx context.Context, tx pgx.Tx, sourceID int64, url, state string)
 	}
 	return nil
 }
+
+// PruneOutOfScope removes the pages (with their chunks) and frontier URLs of a source that lie
+// outside its allowed prefixes — after a steward narrows them, or a site moves.
+func (s *Store) PruneOutOfScope(ctx context.Context, src Source) (int64, error) {
+	var removed int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM pages WHERE source_id = $1
+			AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS p WHERE starts_with(pages.url, p))`, src.ID, nonNil(src.AllowedPrefixes))
+		if err != nil {
+			return err
+		}
+		removed = tag.RowsAffected()
+		_, err = tx.Exec(ctx, `DELETE FROM crawl_urls WHERE source_id = $1
+			AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS p WHERE starts_with(crawl_urls.url, p))`, src.ID, nonNil(src.AllowedPrefixes))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune pages of %s outside its prefixes: %w", src.Name, err)
+	}
+	return removed, nil
+}
