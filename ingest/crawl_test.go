@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/nyisverige/lots/ingest/extract/extracttest"
+
 	"github.com/nyisverige/lots/ingest"
 	"github.com/nyisverige/lots/ingest/demosite"
 	"github.com/nyisverige/lots/retrieval"
@@ -225,7 +227,7 @@ func hostileSite(t *testing.T) *httptest.Server {
 			w.Write([]byte("<html lang=sv><main><h1>Trasig</h2><div><div><p>Folkbokföring \x00 är <b>viktig <i>för alla som bor i Sverige<p>och vill ha ett <td>personnummer"))
 		case "doc.pdf":
 			w.Header().Set("Content-Type", "application/pdf")
-			w.Write(minimalPDF("Folkbokforing och personnummer", "Den som flyttar till Sverige ska anmala flytten till Skatteverket inom en vecka."))
+			w.Write(extracttest.PDF("sv", "/Title (Folkbokforing och personnummer)", "BT /F1 12 Tf 72 720 Td (Den som flyttar till Sverige ska anmala flytten till Skatteverket inom en vecka.) Tj ET"))
 		case "image.png":
 			w.Header().Set("Content-Type", "image/png")
 			w.Write([]byte("\x89PNG\r\n\x1a\n"))
@@ -237,33 +239,6 @@ func hostileSite(t *testing.T) *httptest.Server {
 	srv = httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// minimalPDF builds a one-page PDF with a title and one line of text.
-func minimalPDF(title, text string) []byte {
-	stream := fmt.Sprintf("BT /F1 12 Tf 72 720 Td (%s) Tj ET", text)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R /Lang (sv) >>",
-		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream)+1, stream),
-		fmt.Sprintf("<< /Title (%s) >>", title),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
 }
 
 func TestCrawlSurvivesHostileSite(t *testing.T) {

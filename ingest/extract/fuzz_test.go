@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nyisverige/lots/ingest/extract/extracttest"
 )
 
 // FuzzHTML checks that no input makes HTML panic, return an unexpected
@@ -58,7 +60,7 @@ func FuzzHTML(f *testing.F) {
 // FuzzPDF checks that no input makes PDF panic. Only inputs that pass the
 // reader's header checks get far, so the seeds are valid PDFs.
 func FuzzPDF(f *testing.F) {
-	f.Add(makePDF(f, "sv", "/Title (x)", "BT /F1 12 Tf 72 720 Td (Hej) Tj 0 -14 Td [(p) -250 (q)] TJ ET"))
+	f.Add(extracttest.PDF("sv", "/Title (x)", "BT /F1 12 Tf 72 720 Td (Hej) Tj 0 -14 Td [(p) -250 (q)] TJ ET"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if doc, err := PDF(body, testURL); err == nil {
 			checkValid(t, doc)

@@ -3,52 +3,13 @@ package extract
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nyisverige/lots/ingest/extract/extracttest"
 )
-
-// makePDF builds a minimal valid PDF: a catalog with /Lang, one Helvetica
-// font in WinAnsiEncoding, one page per content stream, and an info
-// dictionary given as its inner entries (e.g. "/Title (x)"). The xref
-// offsets are computed, so the reader takes the file as well-formed.
-func makePDF(t testing.TB, lang, info string, contents ...string) []byte {
-	t.Helper()
-	var objs []string
-	kids := make([]string, len(contents))
-	for i := range contents {
-		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
-	}
-	objs = append(objs,
-		fmt.Sprintf("<< /Type /Catalog /Pages 2 0 R /Lang (%s) >>", lang),
-		fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(contents)),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-	)
-	for i, c := range contents {
-		objs = append(objs,
-			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i),
-			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(c)+1, c),
-		)
-	}
-	objs = append(objs, "<< "+info+" >>")
-
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, len(objs), xref)
-	return b.Bytes()
-}
 
 // TestPDF extracts text, title, language and date from generated PDFs.
 func TestPDF(t *testing.T) {
@@ -62,7 +23,7 @@ func TestPDF(t *testing.T) {
 	}{
 		{
 			name: "info title and date",
-			pdf:  makePDF(t, "sv-SE", "/Title (Personnummer och folkbokf\\366ring) /ModDate (D:20260914083000+02'00')", page1, "", page2),
+			pdf:  extracttest.PDF("sv-SE", "/Title (Personnummer och folkbokf\\366ring) /ModDate (D:20260914083000+02'00')", page1, "", page2),
 			want: &Document{
 				URL: "https://skatteverket.example/broschyr.pdf", Canonical: "https://skatteverket.example/broschyr.pdf",
 				Title: "Personnummer och folkbokföring", Language: "sv", DeclaredLanguage: "sv",
@@ -75,7 +36,7 @@ func TestPDF(t *testing.T) {
 		},
 		{
 			name: "title from first line, no date, no lang",
-			pdf:  makePDF(t, "", "/Producer (test)", page1),
+			pdf:  extracttest.PDF("", "/Producer (test)", page1),
 			want: &Document{
 				URL: "https://skatteverket.example/broschyr.pdf", Canonical: "https://skatteverket.example/broschyr.pdf",
 				Title: "Du som har flyttat till Sverige behöver folkbokföra dig hos Skatteverket.", Language: "sv",
@@ -99,7 +60,7 @@ func TestPDF(t *testing.T) {
 
 // TestPDFBad checks that broken PDFs give errors, not panics.
 func TestPDFBad(t *testing.T) {
-	good := makePDF(t, "sv", "/Title (x)", "BT /F1 12 Tf 72 720 Td (Hej och v\\344lkommen till Sverige) Tj ET")
+	good := extracttest.PDF("sv", "/Title (x)", "BT /F1 12 Tf 72 720 Td (Hej och v\\344lkommen till Sverige) Tj ET")
 	tests := []struct {
 		name    string
 		pdf     []byte
@@ -108,9 +69,9 @@ func TestPDFBad(t *testing.T) {
 		{"empty", nil, nil},
 		{"not a pdf", []byte("<html>hello</html>"), nil},
 		{"truncated", good[:len(good)/2], nil},
-		{"no text layer", makePDF(t, "sv", "", "0 0 m 100 100 l S"), ErrNoContent},
-		{"no pages", makePDF(t, "sv", ""), ErrNoContent},
-		{"bad operators", makePDF(t, "sv", "", "BT Tf Tj TJ Q Q Q ET"), nil},
+		{"no text layer", extracttest.PDF("sv", "", "0 0 m 100 100 l S"), ErrNoContent},
+		{"no pages", extracttest.PDF("sv", ""), ErrNoContent},
+		{"bad operators", extracttest.PDF("sv", "", "BT Tf Tj TJ Q Q Q ET"), nil},
 		{"startxref points nowhere", append(bytes.Clone(good[:bytes.LastIndex(good, []byte("startxref"))]), "startxref\n5\n%%EOF\n"...), nil},
 		{"xref garbage", bytes.Replace(good, []byte("00000 n"), []byte("xxxxx n"), 1), nil},
 		{"too large", append(bytes.Clone(good), make([]byte, maxPDFBytes)...), ErrTooComplex},
@@ -130,7 +91,7 @@ func TestPDFBad(t *testing.T) {
 
 // TestPDFVersion2 checks that a PDF 2.0 header is accepted.
 func TestPDFVersion2(t *testing.T) {
-	pdf := makePDF(t, "en", "/Title (Guide)", "BT /F1 12 Tf 72 720 Td (Welcome to Sweden, here is what you need to know.) Tj ET")
+	pdf := extracttest.PDF("en", "/Title (Guide)", "BT /F1 12 Tf 72 720 Td (Welcome to Sweden, here is what you need to know.) Tj ET")
 	copy(pdf, "%PDF-2.0")
 	doc, err := PDF(pdf, "https://agency.example/guide.pdf")
 	if err != nil {
