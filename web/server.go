@@ -66,6 +66,7 @@ type Server struct {
 	log     *slog.Logger
 	cfg     Config
 	page    *template.Template
+	views   map[string]*template.Template // templates/views/*.html, each inside the layout
 	strings map[string]map[string]string
 	conns   atomic.Int64
 	ips     *ipLimiter
@@ -104,6 +105,10 @@ func New(asst *assistant.Assistant, convs *assistant.Conversations, db Pinger, l
 	if err != nil {
 		return nil, fmt.Errorf("web: parse page template: %w", err)
 	}
+	views, err := parseViews(files)
+	if err != nil {
+		return nil, err
+	}
 	strs, err := loadStrings()
 	if err != nil {
 		return nil, err
@@ -114,30 +119,44 @@ func New(asst *assistant.Assistant, convs *assistant.Conversations, db Pinger, l
 	}
 	shuttingDown, shutdown := context.WithCancel(context.Background())
 	return &Server{
-		asst: asst, convs: convs, db: db, log: log, cfg: cfg, page: page, strings: strs,
+		asst: asst, convs: convs, db: db, log: log, cfg: cfg, page: page, views: views, strings: strs,
 		shuttingDown: shuttingDown, shutdown: shutdown,
 		ips:    newIPLimiter(rate.Every(time.Minute/time.Duration(cfg.AsksPerMinute)), max(3, cfg.AsksPerMinute/4)),
 		static: http.StripPrefix("/static/", http.FileServerFS(static)),
 	}, nil
 }
 
-// loadStrings reads the UI strings and checks every language has the keys English has.
+// loadStrings reads the UI strings of every language, i18n/<lang>.json and i18n/<area>.<lang>.json
+// merged, and checks every language has the keys English has and no key is defined twice.
 func loadStrings() (map[string]map[string]string, error) {
 	out := map[string]map[string]string{}
 	for _, lang := range retrieval.Languages {
-		data, err := files.ReadFile("i18n/" + lang + ".json")
+		names, err := stringsFiles(files, lang)
 		if err != nil {
 			return nil, fmt.Errorf("web: UI strings for %s: %w", lang, err)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("web: UI strings for %s: %w", lang, err)
+		for _, name := range names {
+			data, err := files.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("web: UI strings for %s: %w", lang, err)
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(data, &part); err != nil {
+				return nil, fmt.Errorf("web: UI strings %s: %w", name, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("web: UI string %q defined twice for %s (again in %s)", k, lang, name)
+				}
+				m[k] = v
+			}
 		}
 		out[lang] = m
 	}
 	for lang, m := range out {
 		for key := range out["en"] {
-			if strings.TrimSpace(m[key]) == "" {
+			if blank(m[key]) {
 				return nil, fmt.Errorf("web: UI string %q missing in %s", key, lang)
 			}
 		}
