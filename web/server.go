@@ -43,6 +43,9 @@ type Config struct {
 	TrustProxy      bool          // take the client address from X-Forwarded-For (behind a proxy)
 	ShutdownTimeout time.Duration // default 10s
 	Voice           Voice         // speech engines; nil: no voice
+	Auth            AuthConfig    // sign-in: accounts, passkeys, OpenID Connect (signin.go)
+	Space           SpaceConfig   // the own space: process catalog, drafts, handoff (space.go)
+	Console         ConsoleConfig // the stewards' console (console.go)
 	// Mount adds routes outside the chat (the phone line, a smart-speaker skill), by pattern
 	// such as "POST /alexa"; they get the access log and security headers only.
 	Mount map[string]http.Handler
@@ -174,10 +177,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /static/", s.static)
+	s.signinRoutes(mux)
+	s.spaceRoutes(mux)
+	s.consoleRoutes(mux)
 	for pattern, h := range s.cfg.Mount {
 		mux.Handle(pattern, h)
 	}
-	return s.accessLog(securityHeaders(mux))
+	return s.accessLog(securityHeaders(s.withSession(mux)))
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully; it also deletes expired
@@ -288,8 +294,7 @@ func (s *Server) askForm(w http.ResponseWriter, r *http.Request) {
 	lang := pageLanguage(r)
 	d := s.pageData(lang)
 	d.CSRFToken = s.csrfCookie(w, r)
-	cookie, err := r.Cookie(csrfCookie)
-	if err != nil || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(r.PostFormValue("csrf"))) != 1 {
+	if !checkCSRF(r) {
 		d.Error = d.T["error_bad_request"]
 		s.render(w, http.StatusForbidden, d)
 		return
@@ -393,6 +398,14 @@ func (s *Server) csrfCookie(w http.ResponseWriter, r *http.Request) string {
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
 		SameSite: http.SameSiteStrictMode})
 	return token
+}
+
+// checkCSRF reports whether a posted form carries the request's CSRF cookie in its "csrf" field
+// (double submit). Every form that changes something checks it.
+func checkCSRF(r *http.Request) bool {
+	cookie, err := r.Cookie(csrfCookie)
+	return err == nil && len(cookie.Value) >= 32 &&
+		subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(r.PostFormValue("csrf"))) == 1
 }
 
 // clientIP is the peer's address, or the first X-Forwarded-For entry behind a trusted proxy.
