@@ -33,6 +33,8 @@ Commands:
   ask [--lang CODE] [--json] "question"   answer one question
   eval [--set FILE] [--baseline FILE] [--json OUT] [--md OUT] [--write-baseline FILE]
                                measure answer quality per language and kind; gate on a baseline
+  processes validate|list|load|put   the process catalog: check it, list it, load it into the
+                               database, save a steward's edit
   serve                        serve the chat page, the websocket chat and POST /api/ask on LOTS_ADDR
   demo [--once]                serve the demo agency sites, ingest them, answer questions, serve the chat
   bench [--chunks N,N] [--runs N]  benchmark ingestion, search and answers in scratch databases
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		source := fs.String("source", "", "crawl only this source")
 		all := fs.Bool("all", false, "crawl every vetted source now, due or not")
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.ingest(ctx, *source, *all, stdout) })
+	case "processes":
+		return processes(ctx, fs, args, cfg, validate, stdout, stderr)
 	case "ask":
 		lang := fs.String("lang", "", "the asker's language (sv, en, ar, fa, so, ti, uk); detected when empty")
 		asJSON := fs.Bool("json", false, "print the answer as JSON")
