@@ -4,19 +4,15 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/nyisverige/lots/ingest/extract"
 	"github.com/nyisverige/lots/retrieval"
 	"github.com/nyisverige/lots/retrieval/store"
 )
@@ -56,20 +52,36 @@ func NewCrawler(st *store.Store, e retrieval.Embedder, log *slog.Logger, opts Cr
 // crawl is the state of one source's run.
 type crawl struct {
 	*Crawler
-	src     store.Source
-	run     store.Run
-	index   store.Index
-	fetcher *Fetcher
-	gates   map[string]*hostGate
-	robots  map[string]*Robots
-	mu      sync.Mutex
-	stats   store.RunStats
-	fetched int
+	src      store.Source
+	run      store.Run
+	index    store.Index
+	approval bool            // changes wait for a steward
+	excluded map[string]bool // URLs stewards keep out
+	held     map[string]bool // URLs with a change pending when the run started
+	fetcher  *Fetcher
+	gates    map[string]*hostGate
+	robots   map[string]*Robots
+	mu       sync.Mutex
+	stats    store.RunStats
+	fetched  int
+	progress func(done, total int)
+	done     int // frontier URLs dealt with, for progress
+	total    int // frontier URLs known
+	reported time.Time
 }
 
 // Crawl runs (or resumes) a crawl of one vetted source until its frontier is empty. All state
 // lives in the store, so a crawl killed at any point continues where it stopped when run again.
+// Every new, changed and gone page is recorded as a change; when the source requires approval,
+// such pages are held for a steward and the live pages stay as they were.
 func (c *Crawler) Crawl(ctx context.Context, src store.Source) (store.RunStats, error) {
+	return c.CrawlReporting(ctx, src, nil)
+}
+
+// CrawlReporting is Crawl that tells progress (when not nil), at most once a second and when
+// the crawl ends, how many URLs of the source's frontier the run has dealt with and how many it
+// knows.
+func (c *Crawler) CrawlReporting(ctx context.Context, src store.Source, progress func(done, total int)) (store.RunStats, error) {
 	if src.Status != store.StatusVetted {
 		return store.RunStats{}, fmt.Errorf("crawl %s: %w (status %s)", src.Name, ErrNotVetted, src.Status)
 	}
@@ -81,18 +93,34 @@ func (c *Crawler) Crawl(ctx context.Context, src store.Source) (store.RunStats, 
 	if err != nil {
 		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
 	}
+	approval, err := c.store.RequiresApproval(ctx, src.ID)
+	if err != nil {
+		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
+	}
+	excluded, err := c.store.ExcludedURLs(ctx, src.ID)
+	if err != nil {
+		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
+	}
+	held, err := c.store.HeldURLs(ctx, src.ID)
+	if err != nil {
+		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
+	}
 	run, err := c.store.StartRun(ctx, src.ID)
 	if err != nil {
 		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
 	}
 	cr := &crawl{
-		Crawler: c, src: src, run: run, index: ix,
-		fetcher: NewFetcher(FetchOptions{UserAgent: c.opts.UserAgent, MaxBytes: c.opts.MaxBytes, Timeout: c.opts.Timeout, AllowPrivate: src.Local}),
-		gates:   map[string]*hostGate{},
-		robots:  map[string]*Robots{},
+		Crawler: c, src: src, run: run, index: ix, approval: approval, excluded: excluded, held: held,
+		fetcher:  NewFetcher(FetchOptions{UserAgent: c.opts.UserAgent, MaxBytes: c.opts.MaxBytes, Timeout: c.opts.Timeout, AllowPrivate: src.Local}),
+		gates:    map[string]*hostGate{},
+		robots:   map[string]*Robots{},
+		progress: progress,
 	}
-	c.log.InfoContext(ctx, "crawl", "source", src.Name, "run", run.ID, "resumed", run.Resumed, "pruned", pruned)
+	c.log.InfoContext(ctx, "crawl", "source", src.Name, "run", run.ID, "resumed", run.Resumed, "pruned", pruned, "approval", approval)
 	if err := cr.seed(ctx); err != nil {
+		return cr.stats, fmt.Errorf("crawl %s: %w", src.Name, err)
+	}
+	if err := cr.report(ctx, true); err != nil {
 		return cr.stats, fmt.Errorf("crawl %s: %w", src.Name, err)
 	}
 	if err := cr.drain(ctx); err != nil {
@@ -101,9 +129,43 @@ func (c *Crawler) Crawl(ctx context.Context, src store.Source) (store.RunStats, 
 	if err := c.store.FinishRun(ctx, run, cr.stats); err != nil {
 		return cr.stats, err
 	}
-	c.log.InfoContext(ctx, "crawl finished", "source", src.Name, "fetched", cr.stats.Fetched,
+	if err := cr.report(ctx, true); err != nil {
+		return cr.stats, fmt.Errorf("crawl %s: %w", src.Name, err)
+	}
+	c.log.InfoContext(ctx, "crawl finished", "source", src.Name, "fetched", cr.stats.Fetched, "held", cr.stats.Held,
 		"unchanged", cr.stats.Unchanged, "removed", cr.stats.Removed, "failed", cr.stats.Failed)
 	return cr.stats, nil
+}
+
+// report tells the progress callback how far the run has come: counted afresh in the store when
+// forced, else from the run's own counts at most once a second.
+func (cr *crawl) report(ctx context.Context, force bool) error {
+	if cr.progress == nil {
+		return nil
+	}
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if force {
+		done, total, err := cr.store.CountURLs(ctx, cr.src.ID)
+		if err != nil {
+			return err
+		}
+		cr.done, cr.total = done, total
+	} else if time.Since(cr.reported) < time.Second {
+		return nil
+	}
+	cr.reported = time.Now()
+	cr.progress(cr.done, max(cr.total, cr.done))
+	return nil
+}
+
+// advance counts a frontier URL dealt with, and n newly found.
+func (cr *crawl) advance(ctx context.Context, done, found int) {
+	cr.mu.Lock()
+	cr.done += done
+	cr.total += found
+	cr.mu.Unlock()
+	cr.report(ctx, false)
 }
 
 // seed puts the start URLs and every URL of the sitemaps into the frontier.
@@ -167,6 +229,7 @@ func (cr *crawl) drain(ctx context.Context) error {
 						errs <- err
 						return
 					}
+					cr.advance(ctx, 1, 0)
 				}
 			}()
 		}
@@ -192,156 +255,6 @@ func (cr *crawl) drain(ctx context.Context) error {
 		}
 		cr.fetched += len(batch)
 	}
-}
-
-// visit fetches one URL and stores what it finds. Problems with the page are recorded on the
-// frontier URL; only store failures (which stop the crawl) are returned.
-func (cr *crawl) visit(ctx context.Context, fu store.FrontierURL) error {
-	u := fu.URL
-	if !InScope(u, cr.src.AllowedPrefixes) {
-		return cr.store.MarkURL(ctx, cr.src.ID, u, store.URLSkipped, "outside the allowed prefixes")
-	}
-	rb, err := cr.robotsFor(ctx, u)
-	if err != nil {
-		return cr.fail(ctx, u, err)
-	}
-	if parsed, _ := url.Parse(u); parsed != nil && !rb.Allowed(parsed.RequestURI()) {
-		return cr.store.MarkURL(ctx, cr.src.ID, u, store.URLSkipped, "disallowed by robots.txt")
-	}
-	prior, err := cr.store.PageState(ctx, u)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	gate := cr.gateFor(u, rb.CrawlDelay())
-	if err := gate.wait(ctx); err != nil {
-		return err
-	}
-	resp, err := cr.fetcher.Fetch(ctx, Request{URL: u, ETag: prior.ETag, LastModified: prior.LastModified, AllowedPrefixes: cr.src.AllowedPrefixes})
-	gate.release()
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return cr.fail(ctx, u, err)
-	}
-	switch {
-	case resp.NotModified:
-		cr.count(func(s *store.RunStats) { s.Unchanged++ })
-		return cr.store.TouchPage(ctx, cr.src.ID, u, u)
-	case resp.Status == http.StatusNotFound || resp.Status == http.StatusGone:
-		removed, err := cr.store.RemovePage(ctx, cr.src.ID, u, u)
-		if removed {
-			cr.log.InfoContext(ctx, "page gone", "url", u, "status", resp.Status)
-			cr.count(func(s *store.RunStats) { s.Removed++ })
-		}
-		return err
-	case resp.Status < 200 || resp.Status > 299:
-		return cr.fail(ctx, u, fmt.Errorf("HTTP status %d", resp.Status))
-	}
-	hash := sha256.Sum256(resp.Body)
-	if prior.ID != 0 && string(prior.ContentHash) == string(hash[:]) {
-		cr.count(func(s *store.RunStats) { s.Unchanged++ })
-		return cr.store.TouchPage(ctx, cr.src.ID, u, u)
-	}
-	var doc *extract.Document
-	switch resp.ContentType {
-	case "text/html", "application/xhtml+xml":
-		doc, err = extract.HTML(resp.Body, resp.URL)
-	case "application/pdf":
-		doc, err = extract.PDF(resp.Body, resp.URL)
-	default:
-		return cr.store.MarkURL(ctx, cr.src.ID, u, store.URLSkipped, "not a page Lots reads: "+resp.ContentType)
-	}
-	if err != nil {
-		return cr.fail(ctx, u, fmt.Errorf("extract: %w", err))
-	}
-	if err := cr.follow(ctx, doc, fu.Depth); err != nil {
-		return err
-	}
-	if !slices.Contains(retrieval.Languages, doc.Language) {
-		return cr.store.MarkURL(ctx, cr.src.ID, u, store.URLSkipped, fmt.Sprintf("language %q is not supported", doc.Language))
-	}
-	if len(cr.src.Languages) > 0 && !slices.Contains(cr.src.Languages, doc.Language) {
-		return cr.store.MarkURL(ctx, cr.src.ID, u, store.URLSkipped, fmt.Sprintf("language %q is not one of the source's", doc.Language))
-	}
-	page, chunks, err := cr.prepare(ctx, u, resp, doc, hash[:])
-	if err != nil {
-		return cr.fail(ctx, u, err)
-	}
-	if err := cr.store.SavePage(ctx, u, page, cr.index, cr.src.Agency, chunks); err != nil {
-		return err
-	}
-	cr.count(func(s *store.RunStats) { s.Fetched++ })
-	return nil
-}
-
-// prepare turns an extracted document into the page row and its embedded chunks.
-func (cr *crawl) prepare(ctx context.Context, u string, resp *Response, doc *extract.Document, hash []byte) (store.Page, []store.Chunk, error) {
-	passages := Chunk(doc, cr.opts.Chunking)
-	if len(passages) == 0 {
-		return store.Page{}, nil, fmt.Errorf("extract: %w", extract.ErrNoContent)
-	}
-	texts := make([]string, len(passages))
-	for i, p := range passages {
-		texts[i] = EmbeddingText(doc.Title, p)
-	}
-	vecs, err := cr.embedder.Embed(ctx, texts)
-	if err != nil {
-		return store.Page{}, nil, err
-	}
-	chunks := make([]store.Chunk, len(passages))
-	for i, p := range passages {
-		chunks[i] = store.Chunk{Ord: i, Headings: p.Headings, Text: p.Text, Embedding: vecs[i]}
-	}
-	sections, err := json.Marshal(doc.Sections)
-	if err != nil {
-		return store.Page{}, nil, err
-	}
-	pageURL := normalizeURL(resp.URL)
-	if pageURL == "" {
-		pageURL = u
-	}
-	if c := normalizeURL(doc.Canonical); c != "" && c != pageURL && InScope(c, cr.src.AllowedPrefixes) && sameHost(c, u) {
-		pageURL = c
-	}
-	return store.Page{
-		SourceID: cr.src.ID, URL: pageURL, Title: doc.Title, Language: doc.Language,
-		TranslationGroup: translationGroup(pageURL, doc.Alternates), Alternates: doc.Alternates,
-		ContentType: resp.ContentType, ContentHash: hash, ETag: resp.ETag, LastModified: resp.LastModified,
-		Modified: doc.Modified, FetchedAt: time.Now().UTC(), Sections: sections,
-	}, chunks, nil
-}
-
-// follow adds the page's in-scope links and translations to the frontier.
-func (cr *crawl) follow(ctx context.Context, doc *extract.Document, depth int) error {
-	if depth >= cr.opts.MaxDepth {
-		return nil
-	}
-	var next []string
-	for _, l := range doc.Links {
-		if InScope(l, cr.src.AllowedPrefixes) {
-			next = append(next, normalizeURL(l))
-		}
-	}
-	for _, l := range doc.Alternates {
-		if InScope(l, cr.src.AllowedPrefixes) {
-			next = append(next, normalizeURL(l))
-		}
-	}
-	_, err := cr.store.AddURLs(ctx, cr.src.ID, next, depth+1)
-	return err
-}
-
-func (cr *crawl) fail(ctx context.Context, u string, cause error) error {
-	cr.log.WarnContext(ctx, "page failed", "source", cr.src.Name, "url", u, "err", cause)
-	cr.count(func(s *store.RunStats) { s.Failed++ })
-	return cr.store.MarkURL(ctx, cr.src.ID, u, store.URLFailed, cause.Error())
-}
-
-func (cr *crawl) count(f func(*store.RunStats)) {
-	cr.mu.Lock()
-	f(&cr.stats)
-	cr.mu.Unlock()
 }
 
 // robotsFor returns the robots.txt rules of u's host, fetched once per crawl.

@@ -84,7 +84,7 @@ func ParseSources(data []byte) ([]store.Source, error) {
 
 func (e sourceEntry) source() (store.Source, error) {
 	src := store.Source{
-		Name: strings.TrimSpace(e.Name), Agency: strings.TrimSpace(e.Agency),
+		Name: e.Name, Agency: e.Agency,
 		StartURLs: e.StartURLs, SitemapURLs: e.Sitemaps, AllowedPrefixes: e.AllowedPrefixes,
 		Languages: e.Languages, RecrawlInterval: e.RecrawlInterval, Concurrency: e.Concurrency,
 		Local: e.Local, Status: e.Status, CrawlDelay: time.Second,
@@ -92,6 +92,14 @@ func (e sourceEntry) source() (store.Source, error) {
 	if e.CrawlDelay != nil {
 		src.CrawlDelay = *e.CrawlDelay
 	}
+	return ValidateSource(src)
+}
+
+// ValidateSource checks a source as a steward wrote it, in sources.yaml or the console, and
+// fills in the defaults: a recrawl interval of 7 days, concurrency 2, status proposed. The crawl
+// delay is taken as given (0 is allowed).
+func ValidateSource(src store.Source) (store.Source, error) {
+	src.Name, src.Agency = strings.TrimSpace(src.Name), strings.TrimSpace(src.Agency)
 	if src.RecrawlInterval == 0 {
 		src.RecrawlInterval = 7 * 24 * time.Hour
 	}

@@ -91,8 +91,10 @@ func (a *app) sources(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "%s: %s\n", args[1], status)
 		return nil
+	case "recrawl":
+		return a.sourcesRecrawl(ctx, args[1:], out)
 	default:
-		return fmt.Errorf("sources: unknown subcommand %q (add, list, vet, pause)", args[0])
+		return fmt.Errorf("sources: unknown subcommand %q (add, list, vet, pause, recrawl)", args[0])
 	}
 }
 

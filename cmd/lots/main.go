@@ -29,7 +29,11 @@ Commands:
   sources list                 list sources with status, last crawl and pages
   sources vet NAME             allow a source into the live index
   sources pause NAME           take a source out of crawling and search
+  sources recrawl NAME         queue a crawl of one source now (run by lots worker or lots serve)
   ingest [--source NAME] [--all]  crawl vetted sources that are due (or --all of them)
+  worker [--concurrency N] [--name NAME] [--schedule=false]
+                               run queued jobs (recrawls, index builds) and schedule due recrawls
+  jobs list [--state S] [--kind K] [--limit N] | jobs cancel ID | jobs retry ID
   ask [--lang CODE] [--json] "question"   answer one question
   eval [--set FILE] [--baseline FILE] [--json OUT] [--md OUT] [--write-baseline FILE]
                                measure answer quality per language and kind; gate on a baseline
@@ -74,6 +78,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		source := fs.String("source", "", "crawl only this source")
 		all := fs.Bool("all", false, "crawl every vetted source now, due or not")
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.ingest(ctx, *source, *all, stdout) })
+	case "worker":
+		wf := bindWorker(fs)
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.worker(ctx, *wf, nil, stdout) })
+	case "jobs":
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.jobsCommand(ctx, fs.Args(), stdout, stderr) })
 	case "processes":
 		return processes(ctx, fs, args, cfg, validate, stdout, stderr)
 	case "ask":
