@@ -7,6 +7,7 @@ import (
 	"github.com/tmc/langchaingo/textsplitter"
 
 	"github.com/nyisverige/lots/ingest/extract"
+	"github.com/nyisverige/lots/retrieval/store"
 )
 
 // Passage is a chunk of a page before it is embedded.
@@ -21,18 +22,36 @@ type ChunkOptions struct {
 	Overlap int // words repeated between consecutive passages of one section; default 30
 }
 
+// Effective is what Chunk makes of the options: defaults filled in, and an overlap that is
+// negative or not shorter than a passage turned into none (0).
+func (o ChunkOptions) Effective() ChunkOptions {
+	if o.Words <= 0 {
+		o.Words = 180
+	}
+	switch {
+	case o.Overlap == 0:
+		o.Overlap = min(30, o.Words/2)
+	case o.Overlap < 0 || o.Overlap >= o.Words:
+		o.Overlap = 0
+	}
+	return o
+}
+
+// chunkingOf turns the passage sizes recorded with an index version (already effective, an
+// overlap of 0 meaning none) back into options.
+func chunkingOf(c store.Chunking) ChunkOptions {
+	o := ChunkOptions{Words: c.Words, Overlap: c.Overlap}
+	if o.Overlap == 0 {
+		o.Overlap = -1
+	}
+	return o
+}
+
 // Chunk splits a document into heading-aware passages: a passage never spans two sections, so
 // it keeps its heading path, and long sections are split at paragraph, line, sentence and
 // finally word boundaries with some overlap.
 func Chunk(doc *extract.Document, opts ChunkOptions) []Passage {
-	if opts.Words <= 0 {
-		opts.Words = 180
-	}
-	if opts.Overlap < 0 || opts.Overlap >= opts.Words {
-		opts.Overlap = 0
-	} else if opts.Overlap == 0 {
-		opts.Overlap = 30
-	}
+	opts = opts.Effective()
 	splitter := textsplitter.NewRecursiveCharacter(
 		textsplitter.WithChunkSize(opts.Words),
 		textsplitter.WithChunkOverlap(opts.Overlap),

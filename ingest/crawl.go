@@ -27,7 +27,11 @@ type CrawlOptions struct {
 	MaxBytes  int64         // per response; default 10 MiB
 	Timeout   time.Duration // per request; default 30s
 	UserAgent string        // default the Fetcher's LotsBot
-	Chunking  ChunkOptions
+	Chunking  ChunkOptions  // passage sizes of a first index; later the live version's own
+	// Embedders gives the embedder of a live version that another embedder than the crawler's
+	// built (one a steward published); nil: such a version stops the crawl with
+	// store.ErrEmbedderMismatch.
+	Embedders retrieval.EmbedderSource
 }
 
 // Crawler crawls vetted sources into the store.
@@ -55,9 +59,10 @@ type crawl struct {
 	src      store.Source
 	run      store.Run
 	index    store.Index
-	approval bool            // changes wait for a steward
-	excluded map[string]bool // URLs stewards keep out
-	held     map[string]bool // URLs with a change pending when the run started
+	embedder retrieval.Embedder // the one that built index
+	approval bool               // changes wait for a steward
+	excluded map[string]bool    // URLs stewards keep out
+	held     map[string]bool    // URLs with a change pending when the run started
 	fetcher  *Fetcher
 	gates    map[string]*hostGate
 	robots   map[string]*Robots
@@ -85,7 +90,11 @@ func (c *Crawler) CrawlReporting(ctx context.Context, src store.Source, progress
 	if src.Status != store.StatusVetted {
 		return store.RunStats{}, fmt.Errorf("crawl %s: %w (status %s)", src.Name, ErrNotVetted, src.Status)
 	}
-	ix, err := c.store.EnsureLiveIndex(ctx, c.embedder.Name(), c.embedder.Dimensions())
+	ix, err := c.liveIndex(ctx)
+	if err != nil {
+		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
+	}
+	embedder, err := c.embedderFor(ctx, ix)
 	if err != nil {
 		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
 	}
@@ -110,7 +119,7 @@ func (c *Crawler) CrawlReporting(ctx context.Context, src store.Source, progress
 		return store.RunStats{}, fmt.Errorf("crawl %s: %w", src.Name, err)
 	}
 	cr := &crawl{
-		Crawler: c, src: src, run: run, index: ix, approval: approval, excluded: excluded, held: held,
+		Crawler: c, src: src, run: run, index: ix, embedder: embedder, approval: approval, excluded: excluded, held: held,
 		fetcher:  NewFetcher(FetchOptions{UserAgent: c.opts.UserAgent, MaxBytes: c.opts.MaxBytes, Timeout: c.opts.Timeout, AllowPrivate: src.Local}),
 		gates:    map[string]*hostGate{},
 		robots:   map[string]*Robots{},
@@ -135,6 +144,30 @@ func (c *Crawler) CrawlReporting(ctx context.Context, src store.Source, progress
 	c.log.InfoContext(ctx, "crawl finished", "source", src.Name, "fetched", cr.stats.Fetched, "held", cr.stats.Held,
 		"unchanged", cr.stats.Unchanged, "removed", cr.stats.Removed, "failed", cr.stats.Failed)
 	return cr.stats, nil
+}
+
+// liveIndex is the live index version, or a first one for the crawler's embedder.
+func (c *Crawler) liveIndex(ctx context.Context) (store.Index, error) {
+	ix, err := c.store.LiveIndex(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return c.store.EnsureLiveIndex(ctx, c.embedder.Name(), c.embedder.Dimensions())
+	}
+	return ix, err
+}
+
+// embedderFor is the embedder that built index version ix: pages saved into it must be embedded
+// as its other passages were.
+func (c *Crawler) embedderFor(ctx context.Context, ix store.Index) (retrieval.Embedder, error) {
+	if ix.Embedder == c.embedder.Name() && ix.Dimensions == c.embedder.Dimensions() {
+		return c.embedder, nil
+	}
+	if c.opts.Embedders != nil {
+		if e, _, err := c.opts.Embedders(ctx, ix.Embedder, ix.Dimensions); err == nil {
+			return e, nil
+		}
+	}
+	return nil, fmt.Errorf("index %d uses %s (%d dimensions), the crawler %s (%d): %w",
+		ix.ID, ix.Embedder, ix.Dimensions, c.embedder.Name(), c.embedder.Dimensions(), store.ErrEmbedderMismatch)
 }
 
 // report tells the progress callback how far the run has come: counted afresh in the store when

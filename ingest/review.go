@@ -117,11 +117,15 @@ func (m *Manager) Approve(ctx context.Context, id int64, by string) error {
 	if err := json.Unmarshal(ch.Held.Sections, &sections); err != nil {
 		return fmt.Errorf("approve change %d: held sections: %w", id, err)
 	}
-	chunks, err := m.crawler.chunks(ctx, ch.Held.Title, sections)
+	ix, err := m.crawler.liveIndex(ctx)
 	if err != nil {
 		return fmt.Errorf("approve change %d: %w", id, err)
 	}
-	ix, err := m.store.EnsureLiveIndex(ctx, m.crawler.embedder.Name(), m.crawler.embedder.Dimensions())
+	e, err := m.crawler.embedderFor(ctx, ix)
+	if err != nil {
+		return fmt.Errorf("approve change %d: %w", id, err)
+	}
+	chunks, err := chunkPage(ctx, e, m.crawler.chunking(ix), ch.Held.Title, sections)
 	if err != nil {
 		return fmt.Errorf("approve change %d: %w", id, err)
 	}

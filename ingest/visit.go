@@ -117,7 +117,7 @@ func (cr *crawl) save(ctx context.Context, u string, prior store.PageState, page
 		}
 		return err
 	}
-	chunks, err := cr.chunks(ctx, doc.Title, doc.Sections)
+	chunks, err := chunkPage(ctx, cr.embedder, cr.chunking(cr.index), doc.Title, doc.Sections)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -199,9 +199,18 @@ func (cr *crawl) page(u string, resp *Response, doc *extract.Document, hash []by
 	}, nil
 }
 
-// chunks splits a page's sections into passages and embeds them.
-func (c *Crawler) chunks(ctx context.Context, title string, sections []extract.Section) ([]store.Chunk, error) {
-	passages := Chunk(&extract.Document{Title: title, Sections: sections}, c.opts.Chunking)
+// chunking is how pages are split into passages for index version ix: as the version was
+// built, or the crawler's options for a first version.
+func (c *Crawler) chunking(ix store.Index) ChunkOptions {
+	if ix.Chunking.Words > 0 {
+		return chunkingOf(ix.Chunking)
+	}
+	return c.opts.Chunking
+}
+
+// chunkPage splits a page's sections into passages and embeds them with e.
+func chunkPage(ctx context.Context, e retrieval.Embedder, opts ChunkOptions, title string, sections []extract.Section) ([]store.Chunk, error) {
+	passages := Chunk(&extract.Document{Title: title, Sections: sections}, opts)
 	if len(passages) == 0 {
 		return nil, fmt.Errorf("extract: %w", extract.ErrNoContent)
 	}
@@ -209,7 +218,7 @@ func (c *Crawler) chunks(ctx context.Context, title string, sections []extract.S
 	for i, p := range passages {
 		texts[i] = EmbeddingText(title, p)
 	}
-	vecs, err := c.embedder.Embed(ctx, texts)
+	vecs, err := e.Embed(ctx, texts)
 	if err != nil {
 		return nil, err
 	}

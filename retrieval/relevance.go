@@ -3,6 +3,7 @@ package retrieval
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -131,4 +132,164 @@ func trigrams(w string) map[string]bool {
 		out[string(r[i:i+3])] = true
 	}
 	return out
+}
+
+// RuleSimilarity is how alike a question must be to a steward's rule's question (by
+// QuestionSimilarity) for the rule to apply to it.
+const RuleSimilarity = 0.55
+
+// QuestionSimilarity says how alike two questions are, from 0 to 1: the share of their words,
+// weighted by length with function words damped, that the other question has too — with the
+// same stem, or spelled closely enough to be a typo. Questions that differ only in wording
+// ("How can I get…" for "How do I get…") score high; questions on another topic that share the
+// question words ("How do I get an ID card?") score low.
+func QuestionSimilarity(a, b string) float64 {
+	wa, wb := ruleWords(a), ruleWords(b)
+	var matched, total float64
+	for _, pair := range [2][2][]questionWord{{wa, wb}, {wb, wa}} {
+		for _, w := range pair[0] {
+			total += w.weight
+			if w.in(pair[1]) {
+				matched += w.weight
+			}
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return matched / total
+}
+
+type questionWord struct {
+	stem   string
+	grams  map[string]bool
+	weight float64
+}
+
+// ruleWords are a question's distinct words, weighed by their length and wordWeight.
+func ruleWords(text string) []questionWord {
+	seen := map[string]bool{}
+	var out []questionWord
+	for _, w := range Words(Normalize(text)) {
+		w = BaseForm(w)
+		if seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, questionWord{stem: stem(w), grams: trigrams(w), weight: float64(utf8.RuneCountInString(w)) * wordWeight(w)})
+	}
+	return out
+}
+
+// in reports whether one of words has w's stem or is spelled closely to it (trigram Jaccard of
+// at least 0.5, for words of two letters or more).
+func (w questionWord) in(words []questionWord) bool {
+	for _, o := range words {
+		if o.stem == w.stem {
+			return true
+		}
+		if len(w.grams) < 4 || len(o.grams) < 4 {
+			continue
+		}
+		inter := 0
+		for g := range w.grams {
+			if o.grams[g] {
+				inter++
+			}
+		}
+		if float64(inter)/float64(len(w.grams)+len(o.grams)-inter) >= 0.5 {
+			return true
+		}
+	}
+	return false
+}
+
+// stewardRules are what stewards decided for questions like the one searched: passages never to
+// give, and passages to give first.
+type stewardRules struct {
+	suppressed map[int64]bool
+	pinned     []store.Hit
+	applied    []int64 // the rules behind them
+}
+
+// rulesFor finds the rules whose question is like q's and the passages of ix they point at.
+func (s *Searcher) rulesFor(ctx context.Context, ix store.Index, q Query, vec []float32) (stewardRules, error) {
+	var r stewardRules
+	all, err := s.store.Rules(ctx, q.Language)
+	if err != nil || len(all) == 0 {
+		return r, err
+	}
+	var matched []store.Rule
+	action := map[int64]string{}
+	for _, rule := range all {
+		if QuestionSimilarity(q.Text, rule.Question) >= RuleSimilarity {
+			matched = append(matched, rule)
+			action[rule.ID] = rule.Action
+		}
+	}
+	if len(matched) == 0 {
+		return r, nil
+	}
+	hits, err := s.store.RulePassages(ctx, ix, vec, matched)
+	if err != nil {
+		return r, err
+	}
+	r.suppressed = map[int64]bool{}
+	used := map[int64]bool{}
+	for _, h := range hits {
+		if action[h.RuleID] == store.RuleSuppress {
+			r.suppressed[h.ChunkID] = true
+			used[h.RuleID] = true
+		}
+	}
+	pinned := map[int64]bool{}
+	for _, h := range hits {
+		if action[h.RuleID] != store.RulePin || r.suppressed[h.ChunkID] || pinned[h.ChunkID] ||
+			(q.TranslationGroup != "" && h.TranslationGroup != q.TranslationGroup) ||
+			(len(q.Agencies) > 0 && !slices.Contains(q.Agencies, h.Agency)) {
+			continue
+		}
+		pinned[h.ChunkID] = true
+		used[h.RuleID] = true
+		r.pinned = append(r.pinned, h.Hit)
+	}
+	for _, rule := range matched {
+		if used[rule.ID] {
+			r.applied = append(r.applied, rule.ID)
+		}
+	}
+	return r, nil
+}
+
+// search runs a hybrid search without the suppressed passages, asking for as many more as
+// there are, so the caller still gets its limit.
+func (r stewardRules) search(ctx context.Context, st *store.Store, q store.SearchQuery) ([]store.Hit, error) {
+	if len(r.suppressed) == 0 {
+		return st.SearchHybrid(ctx, q)
+	}
+	limit := q.Limit
+	q.Limit += len(r.suppressed)
+	hits, err := st.SearchHybrid(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	hits = slices.DeleteFunc(hits, func(h store.Hit) bool { return r.suppressed[h.ChunkID] })
+	return hits[:min(limit, len(hits))], nil
+}
+
+// apply puts the pinned passages first: a steward vouched for them, so the result is confident.
+func (r stewardRules) apply(res Result, q Query) Result {
+	res.Rules = r.applied
+	if len(r.pinned) == 0 {
+		return res
+	}
+	pinned := make(map[int64]bool, len(r.pinned))
+	for _, h := range r.pinned {
+		pinned[h.ChunkID] = true
+	}
+	hits := append(slices.Clone(r.pinned), slices.DeleteFunc(res.Hits, func(h store.Hit) bool { return pinned[h.ChunkID] })...)
+	res.Hits = hits[:min(q.Limit, len(hits))]
+	res.Confident = true
+	res.Fallback = res.Hits[0].Language != q.Language
+	return res
 }

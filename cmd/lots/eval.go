@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,21 @@ type evalOptions struct {
 	baseline      string
 	writeBaseline string
 	verbose       bool
+	index         int    // evaluate this index version instead of the live one; 0: the live one
+	actor         string // who evaluates, recorded with an index version's report
+}
+
+// evalLive answers the cases from the live index version.
+func (a *app) evalLive(ctx context.Context, cases []evals.Case, progress io.Writer) (evals.Report, error) {
+	asst, err := a.newAssistant()
+	if err != nil {
+		return evals.Report{}, err
+	}
+	outcomes, err := evals.Run(ctx, asst, cases, progress)
+	if err != nil {
+		return evals.Report{}, err
+	}
+	return evals.NewReport(outcomes), nil
 }
 
 // errRegression is returned when quality fell below the baseline; lots exits non-zero.
@@ -46,17 +62,18 @@ func (a *app) eval(ctx context.Context, opts evalOptions, out, progress io.Write
 	if err != nil {
 		return err
 	}
-	asst, err := a.newAssistant()
+	var report evals.Report
+	if opts.index != 0 {
+		// The report is kept with the version, for the comparison lots index publish gates on.
+		report, err = a.evalIndex(ctx, opts.index, cases, cmp.Or(opts.actor, env("USER", "cli")), nil)
+	} else {
+		report, err = a.evalLive(ctx, cases, progress)
+	}
 	if err != nil {
 		return err
 	}
-	outcomes, err := evals.Run(ctx, asst, cases, progress)
-	if err != nil {
-		return err
-	}
-	report := evals.NewReport(outcomes)
 	if opts.verbose {
-		for _, o := range outcomes {
+		for _, o := range report.Outcomes {
 			fmt.Fprintf(out, "%-8s %-12s answered=%-5v rank=%d cited=%d/%d  %s\n", o.ID, o.Kind, o.Answered, o.Rank, o.CitedExpect, o.Cited, o.Question)
 		}
 	}

@@ -37,6 +37,12 @@ Commands:
   ask [--lang CODE] [--json] "question"   answer one question
   eval [--set FILE] [--baseline FILE] [--json OUT] [--md OUT] [--write-baseline FILE]
                                measure answer quality per language and kind; gate on a baseline
+  index list|build|eval|publish|rollback|refresh|drop
+                               index versions: build one beside the live index (re-chunk, re-embed),
+                               evaluate it, publish it through the quality gate, roll back
+  rules list|add|rm            pin or suppress a passage for questions like a given one
+  users grant EMAIL --role steward|admin [--agency X] | revoke ... | list
+                               staff roles by e-mail (given at the next OpenID Connect sign-in)
   processes validate|list|load|put   the process catalog: check it, list it, load it into the
                                database, save a steward's edit
   serve                        serve the chat page, the websocket chat and POST /api/ask on LOTS_ADDR
@@ -80,9 +86,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.ingest(ctx, *source, *all, stdout) })
 	case "worker":
 		wf := bindWorker(fs)
-		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.worker(ctx, *wf, nil, stdout) })
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.worker(ctx, *wf, a.indexJobs(), stdout) })
 	case "jobs":
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.jobsCommand(ctx, fs.Args(), stdout, stderr) })
+	case "index":
+		return runIndex(ctx, fs, args, cfg, validate, stdout, stderr)
+	case "rules":
+		return runRules(ctx, fs, args, cfg, validate, stdout, stderr)
+	case "users":
+		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.users(ctx, fs.Args(), stdout) })
 	case "processes":
 		return processes(ctx, fs, args, cfg, validate, stdout, stderr)
 	case "ask":
@@ -97,6 +109,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.StringVar(&opts.baseline, "baseline", "", "compare with this baseline and fail when a metric drops more than its tolerance")
 		fs.StringVar(&opts.writeBaseline, "write-baseline", "", "save this run as the baseline in this file")
 		fs.BoolVar(&opts.verbose, "v", false, "print every case")
+		fs.IntVar(&opts.index, "index", 0, "evaluate this index version instead of the live one and keep the report with it")
+		fs.StringVar(&opts.actor, "actor", env("USER", "cli"), "who evaluates (recorded with an index version's report)")
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.eval(ctx, opts, stdout, stderr) })
 	case "serve":
 		return withApp(ctx, fs, args, cfg, validate, stderr, func(a *app) error { return a.serve(ctx, stdout) })
@@ -166,10 +180,9 @@ func (a *app) newAssistant() (*assistant.Assistant, error) {
 	if err != nil {
 		return nil, err
 	}
-	searcher := retrieval.NewSearcher(a.store, a.embedder, retrieval.Thresholds{MinCoverage: a.cfg.MinCoverage, MinSimilarity: a.cfg.MinSimilarity}, a.log)
-	return assistant.New(searcher, gen, msgs, a.log, assistant.Config{GenerateTime: a.cfg.ChatTimeout}), nil
+	return assistant.New(a.newSearcher(), gen, msgs, a.log, assistant.Config{GenerateTime: a.cfg.ChatTimeout}), nil
 }
 
 func (a *app) newCrawler() *ingest.Crawler {
-	return ingest.NewCrawler(a.store, a.embedder, a.log, ingest.CrawlOptions{})
+	return ingest.NewCrawler(a.store, a.embedder, a.log, ingest.CrawlOptions{Embedders: a.embedderSource()})
 }

@@ -11,11 +11,14 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Index states.
+// Index states. A version is built (building), then ready or failed; publishing makes a ready
+// version live and retires the live one, which a rollback can make live again.
 const (
 	IndexBuilding = "building"
+	IndexReady    = "ready"
 	IndexLive     = "live"
 	IndexRetired  = "retired"
+	IndexFailed   = "failed"
 )
 
 // ErrEmbedderMismatch means the live index was built by another embedder than the one configured.
@@ -30,6 +33,20 @@ type Index struct {
 	Embedder   string
 	Dimensions int
 	State      string
+	Chunking   Chunking // how its pages were split; zero means the crawler's defaults
+}
+
+// Chunking is how an index version's pages were split into passages, in words.
+type Chunking struct {
+	Words   int `json:"words,omitempty"`
+	Overlap int `json:"overlap,omitempty"`
+}
+
+// indexColumns are the columns scanIndex reads, in its order.
+const indexColumns = "id, embedder, dimensions, state, chunking"
+
+func scanIndex(row pgx.Row, ix *Index) error {
+	return row.Scan(&ix.ID, &ix.Embedder, &ix.Dimensions, &ix.State, &ix.Chunking)
 }
 
 // withIndex fills the index version's id and dimension into a query template.
@@ -40,13 +57,25 @@ func withIndex(query string, ix Index) string {
 // LiveIndex returns the index version searches use, or ErrNotFound before the first ingest.
 func (s *Store) LiveIndex(ctx context.Context) (Index, error) {
 	var ix Index
-	err := s.pool.QueryRow(ctx, "SELECT id, embedder, dimensions, state FROM index_versions WHERE state = 'live'").
-		Scan(&ix.ID, &ix.Embedder, &ix.Dimensions, &ix.State)
+	err := scanIndex(s.pool.QueryRow(ctx, "SELECT "+indexColumns+" FROM index_versions WHERE state = 'live'"), &ix)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ix, fmt.Errorf("live index: %w", ErrNotFound)
 	}
 	if err != nil {
 		return ix, fmt.Errorf("live index: %w", err)
+	}
+	return ix, nil
+}
+
+// IndexByID returns the index version with the given id, whatever its state, or ErrNotFound.
+func (s *Store) IndexByID(ctx context.Context, id int) (Index, error) {
+	var ix Index
+	err := scanIndex(s.pool.QueryRow(ctx, "SELECT "+indexColumns+" FROM index_versions WHERE id = $1", id), &ix)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ix, fmt.Errorf("index %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return ix, fmt.Errorf("index %d: %w", id, err)
 	}
 	return ix, nil
 }
@@ -69,7 +98,7 @@ func (s *Store) EnsureLiveIndex(ctx context.Context, embedder string, dims int) 
 	ix = Index{Embedder: embedder, Dimensions: dims, State: IndexLive}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Two ingests starting at once must not both create a first index.
-		if _, err := tx.Exec(ctx, "LOCK TABLE index_versions IN EXCLUSIVE MODE"); err != nil {
+		if _, err := tx.Exec(ctx, lockIndexVersionsSQL); err != nil {
 			return err
 		}
 		err := tx.QueryRow(ctx, "SELECT id FROM index_versions WHERE state = 'live'").Scan(&ix.ID)
@@ -79,8 +108,8 @@ func (s *Store) EnsureLiveIndex(ctx context.Context, embedder string, dims int) 
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO index_versions (embedder, dimensions, state)
-			VALUES ($1, $2, 'live') RETURNING id`, embedder, dims).Scan(&ix.ID); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO index_versions (embedder, dimensions, state, built_at, published_at)
+			VALUES ($1, $2, 'live', now(), now()) RETURNING id`, embedder, dims).Scan(&ix.ID); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, withIndex(createHNSWSQL, ix))
