@@ -1,0 +1,68 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Flow kinds: what a sign-in under way is waiting for.
+const (
+	FlowPasskeyCreate = "passkey.create" // a new space's first passkey
+	FlowPasskeyAdd    = "passkey.add"    // another passkey for a signed-in user
+	FlowPasskeyLogin  = "passkey.login"
+	FlowOIDC          = "oidc"
+	FlowRecoveryCodes = "recovery.codes" // a new space's recovery codes, still to be shown
+)
+
+// flowTTL is how long a sign-in may take from its start to its end.
+const flowTTL = 10 * time.Minute
+
+// SaveFlow keeps the state of a sign-in under way on the server (never in the browser, which
+// holds only the returned random token) for ten minutes.
+func (a *Accounts) SaveFlow(ctx context.Context, kind string, data any) (token string, err error) {
+	js, err := json.Marshal(data)
+	if err != nil {
+		return "", fmt.Errorf("save %s flow: %w", kind, err)
+	}
+	token, hash := newToken()
+	if _, err := a.pool.Exec(ctx, `DELETE FROM signin_flows WHERE expires_at < now()`); err != nil {
+		return "", fmt.Errorf("save %s flow: %w", kind, err)
+	}
+	if _, err := a.pool.Exec(ctx, `INSERT INTO signin_flows (token_hash, kind, data, expires_at) VALUES ($1, $2, $3, $4)`,
+		hash, kind, js, time.Now().Add(flowTTL)); err != nil {
+		return "", fmt.Errorf("save %s flow: %w", kind, err)
+	}
+	return token, nil
+}
+
+// TakeFlow reads the state of the sign-in with token into data and forgets it, so that it
+// finishes once. An unknown, expired or other kind's token gives ErrFlowExpired.
+func (a *Accounts) TakeFlow(ctx context.Context, kind, token string, data any) error {
+	if token == "" {
+		return ErrFlowExpired
+	}
+	var js []byte
+	var gotKind string
+	var live bool
+	err := a.pool.QueryRow(ctx, `DELETE FROM signin_flows WHERE token_hash = $1 RETURNING kind, data, expires_at > now()`, hashToken(token)).
+		Scan(&gotKind, &js, &live)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrFlowExpired
+	}
+	if err != nil {
+		return fmt.Errorf("take %s flow: %w", kind, err)
+	}
+	// Checked after the delete: a token is tried once, whatever it was.
+	if gotKind != kind || !live {
+		return ErrFlowExpired
+	}
+	if err := json.Unmarshal(js, data); err != nil {
+		return fmt.Errorf("take %s flow: %w", kind, err)
+	}
+	return nil
+}
