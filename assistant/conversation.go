@@ -48,6 +48,9 @@ type Turn struct {
 	Answered  bool       `json:"answered"`
 	Citations []Citation `json:"citations"`
 	Group     string     `json:"-"` // translation group of the first citation: a follow-up's topic
+	// Confidence is how much of the question the best passage covered (0 to 1): the stewards'
+	// signals count low-confidence answers.
+	Confidence float64 `json:"-"`
 }
 
 // Start stores a new conversation under the id the client was given (a random UUID); starting
@@ -96,7 +99,7 @@ func (c *Conversations) AddTurn(ctx context.Context, conversation string, t Turn
 		return t, err
 	}
 	err = c.pool.QueryRow(ctx, addTurnSQL, conversation, t.AnswerID, t.Question, t.Language, t.Answer, t.Answered,
-		cites, t.Group, c.retention.Seconds()).Scan(&t.N)
+		cites, t.Group, c.retention.Seconds(), min(max(t.Confidence, 0), 1)).Scan(&t.N)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, ErrNoConversation
 	}

@@ -217,6 +217,7 @@ func (s *Server) retentionLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
+		s.spaceRetention(ctx)
 		if n, err := s.convs.DeleteExpired(ctx); err != nil {
 			s.log.WarnContext(ctx, "retention", "err", err)
 		} else if n > 0 {
@@ -463,9 +464,23 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		s.log.InfoContext(r.Context(), "http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		s.log.InfoContext(r.Context(), "http", "method", r.Method, "path", logPath(r.URL.Path), "status", sw.status,
 			"duration", time.Since(start).Round(time.Microsecond))
 	})
+}
+
+// secretPaths are path prefixes whose next segment is a secret (a handoff token): the access
+// log shows "…" instead.
+var secretPaths = []string{"/space/handoff/"}
+
+// logPath is the path as the access log may show it.
+func logPath(p string) string {
+	for _, prefix := range secretPaths {
+		if strings.HasPrefix(p, prefix) && len(p) > len(prefix) {
+			return prefix + "…"
+		}
+	}
+	return p
 }
 
 // ipLimiter is a token bucket per client address, forgetting idle addresses.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/retrieval"
+	"github.com/nyisverige/lots/web/auth"
 )
 
 const (
@@ -30,14 +31,16 @@ const (
 
 // inbound is any client message; which fields count depends on Type.
 type inbound struct {
-	Type         string `json:"type"`
-	ID           string `json:"id"`
-	Text         string `json:"text"`
-	Language     string `json:"language"`
-	Conversation string `json:"conversation"`
-	AnswerID     string `json:"answer_id"`
-	Rating       string `json:"rating"`
-	Comment      string `json:"comment"`
+	Type         string            `json:"type"`
+	ID           string            `json:"id"`
+	Text         string            `json:"text"`
+	Language     string            `json:"language"`
+	Conversation string            `json:"conversation"`
+	AnswerID     string            `json:"answer_id"`
+	Rating       string            `json:"rating"`
+	Comment      string            `json:"comment"`
+	Process      string            `json:"process"` // handoff.accept, handoff.decline
+	Fields       map[string]string `json:"fields"`  // handoff.accept: the details the person confirmed
 
 	recording []byte // a finished spoken question, handed from the reader to the answerer
 }
@@ -90,6 +93,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		limit:  rate.NewLimiter(rate.Every(time.Minute/time.Duration(s.cfg.AsksPerMinute)), max(3, s.cfg.AsksPerMinute/4)),
 		closed: make(chan struct{}),
 	}
+	// A signed-in person's offers to start a process go to their own space.
+	if u, ok := auth.UserFrom(r.Context()); ok {
+		if cookie, err := r.Cookie(auth.SessionCookie); err == nil {
+			c.user, c.session = &u, cookie.Value
+		}
+	}
 	// The request's context ends with this handler; the connection lives on until the peer
 	// leaves or the server shuts down.
 	go func() {
@@ -117,6 +126,12 @@ type client struct {
 	answers      map[string]spokenAnswer // the answering goroutine's: answers that can be read aloud
 
 	rec *recording // the reader's: a spoken question being received
+
+	// The own space (space_handoff.go), owned by the answering goroutine.
+	user      *auth.User        // who opened the websocket, if signed in
+	session   string            // their session's token, to check it still lasts
+	questions []string          // the last questions, in memory only, read for details to pre-fill
+	offers    map[string]*offer // by process id: the offers made on this connection
 }
 
 func (c *client) run(ctx context.Context) {
@@ -169,6 +184,16 @@ func (c *client) reader(ctx context.Context) {
 			}
 			c.enqueue(m)
 		case "feedback":
+			c.enqueue(m)
+		case "handoff.accept", "handoff.decline":
+			if strings.TrimSpace(m.Process) == "" {
+				c.error(m.ID, "bad_request", m.Type+" needs process")
+				continue
+			}
+			if !c.limit.Allow() {
+				c.error(m.ID, "rate_limited", "too many requests; wait a minute")
+				continue
+			}
 			c.enqueue(m)
 		case "voice.start":
 			c.voiceStart(m)
@@ -274,6 +299,10 @@ func (c *client) answerer(ctx context.Context) {
 				c.transcribe(ctx, m)
 			case "speak":
 				c.speak(ctx, m)
+			case "handoff.accept":
+				c.handoffAccept(ctx, m)
+			case "handoff.decline":
+				c.handoffDecline(m)
 			}
 		}
 	}
@@ -314,7 +343,8 @@ func (c *client) ready(resumed bool, turns []assistant.Turn) outbound {
 	if turns == nil {
 		turns = []assistant.Turn{}
 	}
-	m := outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": resumed, "turns": turns}
+	m := outbound{"type": "ready", "conversation": c.conversation, "language": c.lang, "resumed": resumed, "turns": turns,
+		"signed_in": c.user != nil}
 	if v := c.s.cfg.Voice; v != nil {
 		m["voice"] = map[string][]string{"hear": v.Hears(), "speak": v.Speaks()}
 	}
@@ -374,16 +404,18 @@ func (c *client) ask(ctx context.Context, m inbound) {
 	// The turn is stored before answer.done, so a reconnect right after it finds the turn; and
 	// with its own deadline, so a peer leaving now does not lose it.
 	turn := assistant.Turn{AnswerID: answerID, Question: m.Text, Language: ans.Language, Answer: ans.Answer,
-		Answered: ans.Answered, Citations: ans.Citations}
+		Answered: ans.Answered, Citations: ans.Citations, Confidence: ans.Coverage}
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	if _, err := c.s.convs.AddTurn(sctx, c.conversation, turn); err != nil {
 		c.s.log.WarnContext(ctx, "store turn", "err", err)
 	}
 	scancel()
 	c.previous = m.Text
+	c.rememberQuestion(m.Text)
 	c.remember(answerID, ans.Answer, ans.Language)
 	c.out(outbound{"type": "answer.citations", "answer_id": answerID, "citations": ans.Citations})
 	c.out(outbound{"type": "answer.done", "answer_id": answerID, "answered": ans.Answered, "language": ans.Language})
+	c.offerHandoff(ctx, m.Text, ans)
 }
 
 func (c *client) feedback(ctx context.Context, m inbound) {

@@ -63,6 +63,12 @@
   let expectAudio = null; // the speech.chunk whose binary frame comes next
   let playback = null;    // the answer being read aloud: {request, view, audio, queue, playing, url}
   let speakable = [];     // views with a Listen button, oldest first
+  let signedIn = false;   // the websocket was opened with a session: the own space is at hand
+  let conversationId = null;
+  const offers = new Map(); // handoff.accept/decline message id → offer view
+  const saveRow = $('save-conversation-row');
+  const saveButton = $('save-conversation');
+  const saveStatus = $('save-conversation-status');
 
   function parseStrings(json) {
     try { return JSON.parse(json || '{}'); } catch { return {}; }
@@ -178,6 +184,7 @@
         if (!view) return;
         finish(view, msg.answered, msg.language, true);
         if (pending && pending.view === view) { pending = null; setBusy(false); }
+        showSaveConversation();
         return;
       case 'feedback.saved':
         if (view && view.thanks) view.thanks.textContent = t('feedback_thanks');
@@ -186,6 +193,10 @@
       case 'voice.transcript': return onTranscript(msg);
       case 'speech.chunk': return onSpeechChunk(msg);
       case 'speech.done': return onSpeechDone(msg);
+      case 'handoff.offer': return onOffer(msg);
+      case 'handoff.created':
+      case 'handoff.signin':
+      case 'handoff.declined': return onOfferAnswered(msg);
       case 'error': return onError(msg);
       default: // pong, and anything newer than this page
     }
@@ -197,6 +208,9 @@
     everReady = true;
     attempts = 0;
     if (msg.conversation) storeConversation(msg.conversation);
+    conversationId = msg.conversation || null;
+    signedIn = !!msg.signed_in;
+    if (msg.resumed) showSaveConversation();
     setVoice(msg.voice);
     if (first) {
       setStatus('');
@@ -210,6 +224,7 @@
 
   function onError(msg) {
     if (msg.id && onVoiceError(msg)) return;
+    if (msg.id && offers.has(msg.id)) { onOfferError(msg); return; }
     showError(t(ERROR_KEYS[msg.code] || 'error_unavailable'));
     const fb = feedbackSent.get(msg.id);
     if (fb) {
@@ -690,6 +705,125 @@
     setListenUI(pb.view, false);
     // An answer of a closed connection keeps its button only while it plays.
     if (pb.view.socket !== socket && pb.view.listen) removeListen(pb.view);
+  }
+
+  // ---- The own space: an offer to start a process, and saving the conversation ----
+
+  // fill puts the arguments into a string's %s verbs, in order.
+  function fill(text, ...args) {
+    let i = 0;
+    return text.replace(/%[sd]/g, () => String(args[i++] ?? ''));
+  }
+
+  // onOffer shows an offer to prepare a process in the person's space: what would be stored,
+  // the details they already gave as checkboxes (unticked: nothing is kept unless ticked), and
+  // an explicit yes or no. Nothing is sent to the server before a button is pressed.
+  function onOffer(msg) {
+    const key = ++viewCount;
+    const lang = msg.language || pageLang;
+    const li = el('li', { class: 'msg msg-offer', lang: pageLang, dir: pageDir });
+    const headingId = `offer-${key}-heading`;
+    const form = el('form', { class: 'offer-form', 'aria-labelledby': headingId });
+    li.append(el('h3', { class: 'msg-who', id: headingId }, t('offer_heading')));
+    li.append(el('p', { class: 'offer-reason', lang, dir: dirOf(lang) }, msg.reason || ''));
+    li.append(el('p', {}, fill(t('offer_intro'), msg.title || '', msg.agency || '')));
+    const boxes = [];
+    const proposals = Array.isArray(msg.proposals) ? msg.proposals : [];
+    if (proposals.length) {
+      const set = el('fieldset', { class: 'offer-fields' });
+      set.append(el('legend', {}, t('offer_fields_legend')));
+      proposals.forEach((p, i) => {
+        const id = `offer-${key}-f${i}`;
+        const box = el('input', { type: 'checkbox', id, value: p.value });
+        box.dataset.field = p.field;
+        const label = el('label', { for: id });
+        label.append(el('span', { class: 'offer-field' }, `${p.label}: `), el('bdi', { dir: 'auto' }, p.shown || p.value));
+        if (p.source) label.append(' ', el('span', { class: 'offer-source' }, `(${fill(t('offer_source'), p.source)})`));
+        const row = el('div', { class: 'choice' });
+        row.append(box, label);
+        set.append(row);
+        boxes.push(box);
+      });
+      form.append(set);
+    }
+    form.append(el('p', { class: 'offer-stores' }, t('offer_stores')));
+    const accept = el('button', { type: 'submit', class: 'primary' }, t('offer_accept'));
+    const decline = el('button', { type: 'button' }, t('offer_decline'));
+    const row = el('div', { class: 'offer-row' });
+    row.append(accept, decline);
+    const result = el('p', { class: 'offer-result', role: 'status' });
+    form.append(row, result);
+    li.append(form);
+    log.append(li);
+    const offer = { process: msg.process, lang, li, form, boxes, buttons: [accept, decline], result };
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const fields = {};
+      for (const b of boxes) if (b.checked) fields[b.dataset.field] = b.value;
+      answerOffer(offer, { type: 'handoff.accept', process: offer.process, fields, language: offer.lang });
+    });
+    decline.addEventListener('click', () => answerOffer(offer, { type: 'handoff.decline', process: offer.process }));
+  }
+
+  function answerOffer(offer, msg) {
+    const id = newId();
+    if (!send({ ...msg, id })) { offer.result.textContent = t('error_unavailable'); return; }
+    offers.set(id, offer);
+    for (const b of offer.buttons) b.disabled = true;
+    offer.result.textContent = '';
+  }
+
+  function onOfferAnswered(msg) {
+    const offer = offers.get(msg.id);
+    if (!offer) return;
+    offers.delete(msg.id);
+    offer.result.textContent = '';
+    for (const b of offer.boxes) b.disabled = true;
+    offer.buttons.forEach((b) => b.remove());
+    const url = safeURL(msg.url);
+    if (msg.type === 'handoff.created') {
+      offer.result.append(t('offer_created') + ' ');
+      if (url) offer.result.append(el('a', { href: url, class: 'offer-link' }, t('offer_open')));
+    } else if (msg.type === 'handoff.signin') {
+      offer.result.append(t('offer_signin') + ' ');
+      if (url) offer.result.append(el('a', { href: url, class: 'offer-link' }, t('offer_signin_link')));
+    } else {
+      offer.result.textContent = t('offer_declined');
+    }
+  }
+
+  function onOfferError(msg) {
+    const offer = offers.get(msg.id);
+    offers.delete(msg.id);
+    for (const b of offer.buttons) b.disabled = false;
+    offer.result.textContent = msg.code === 'invalid_field' && msg.message ? msg.message : t(ERROR_KEYS[msg.code] || 'error_unavailable');
+  }
+
+  // The button to keep the conversation in the person's space shows once it has an answer.
+  function showSaveConversation() {
+    if (!signedIn || !conversationId || !saveRow) return;
+    saveRow.hidden = false;
+  }
+
+  if (saveButton) {
+    saveButton.addEventListener('click', async () => {
+      if (!conversationId) return;
+      saveButton.disabled = true;
+      saveStatus.textContent = '';
+      const csrf = form.querySelector('input[name=csrf]').value;
+      try {
+        const resp = await fetch(`/space/conversations/${encodeURIComponent(conversationId)}/save`, {
+          method: 'POST',
+          headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrf, lang: pageLang }),
+        });
+        if (!resp.ok) throw new Error(String(resp.status));
+        saveStatus.textContent = t('conversation_saved');
+      } catch {
+        saveButton.disabled = false;
+        saveStatus.textContent = t('error_unavailable');
+      }
+    });
   }
 
   // ---- Controls ----
