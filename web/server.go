@@ -469,9 +469,9 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 	})
 }
 
-// secretPaths are path prefixes whose next segment is a secret (a handoff token): the access
+// secretPaths are path prefixes whose next segment is a secret (a token): the access
 // log shows "…" instead.
-var secretPaths = []string{"/space/handoff/"}
+var secretPaths = []string{"/space/handoff/", "/signin/invite/"}
 
 // logPath is the path as the access log may show it.
 func logPath(p string) string {

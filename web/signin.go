@@ -52,6 +52,8 @@ func (s *Server) signinRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /signin/oidc/{provider}", s.oidcBegin)
 	mux.HandleFunc("GET /signin/oidc/{provider}/callback", s.oidcCallback)
 	mux.HandleFunc("POST /signout", s.signout)
+	mux.HandleFunc("GET /signin/invite/{token}", s.requireUser(s.invitePage))
+	mux.HandleFunc("POST /signin/invite/{token}", s.requireUser(s.acceptInvite))
 	mux.HandleFunc("GET /account", s.requireUser(s.accountPage))
 	mux.HandleFunc("POST /account/passkeys/begin", s.requireUser(s.passkeyAddBegin))
 	mux.HandleFunc("POST /account/passkeys/finish", s.requireUser(s.passkeyAddFinish))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/retrieval"
+	"github.com/nyisverige/lots/web/auth"
 )
 
 // Config is every setting of lots, from flags and LOTS_* environment variables (flags win).
@@ -55,6 +56,16 @@ type Config struct {
 	TwilioToken    string
 	PhoneSecret    string
 	AlexaSkillID   string
+
+	PublicURL      string        // the site's address as browsers see it (passkeys, OpenID Connect)
+	SessionIdle    time.Duration // a session ends after this long unused
+	SessionMax     time.Duration // and after this long in any case
+	OIDC           []auth.ProviderConfig
+	SecretKey      []byte   // seals identity numbers in drafts (32 bytes)
+	SecretPrevious [][]byte // keys sealed with before a rotation
+	SecretKeyFile  string   // where lots demo keeps a generated key
+	DraftRetention time.Duration
+	Worker         bool // lots serve also runs queued jobs
 }
 
 func env(name, def string) string {
@@ -100,6 +111,14 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 	c.TwilioToken = env("LOTS_TWILIO_AUTH_TOKEN", "")
 	c.PhoneSecret = env("LOTS_PHONE_SECRET", "")
 	c.AlexaSkillID = env("LOTS_ALEXA_SKILL_ID", "")
+	fs.StringVar(&c.PublicURL, "public-url", env("LOTS_PUBLIC_URL", ""), "the site's address as browsers see it, e.g. https://lots.example.se; default http://localhost:<port of LOTS_ADDR> (env LOTS_PUBLIC_URL)")
+	sessionIdle := fs.String("session-idle", env("LOTS_SESSION_IDLE", "8h"), "a signed-in session ends after this long unused (env LOTS_SESSION_IDLE)")
+	sessionMax := fs.String("session-max", env("LOTS_SESSION_MAX", "168h"), "and after this long in any case (env LOTS_SESSION_MAX)")
+	oidcNames := fs.String("oidc-providers", env("LOTS_OIDC_PROVIDERS", ""), "comma-separated OpenID Connect providers, each set by LOTS_OIDC_<NAME>_* (env LOTS_OIDC_PROVIDERS)")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("LOTS_SECRET_KEY_FILE", "var/secret.key"), "lots demo: file with the key that seals identity numbers, made when missing (env LOTS_SECRET_KEY_FILE)")
+	draftRetention := fs.String("draft-retention", env("LOTS_DRAFT_RETENTION", "2160h"), "drafts untouched this long are deleted (env LOTS_DRAFT_RETENTION)")
+	fs.BoolVar(&c.Worker, "worker", env("LOTS_WORKER", "true") == "true", "lots serve also runs queued jobs: recrawls, index builds, evaluations (env LOTS_WORKER)")
+	secretKey, secretPrevious := env("LOTS_SECRET_KEY", ""), env("LOTS_SECRET_KEY_PREVIOUS", "")
 	c.EmbedKey = env("LOTS_EMBED_KEY", env("OPENAI_API_KEY", ""))
 	c.ChatKey = env("LOTS_CHAT_KEY", env("OPENAI_API_KEY", ""))
 	return c, func() error {
@@ -133,6 +152,18 @@ func bindConfig(fs *flag.FlagSet) (*Config, func() error) {
 		}
 		if c.AsksPerMinute, err = strconv.Atoi(*asks); err != nil || c.AsksPerMinute < 1 {
 			errs = append(errs, fmt.Errorf("asks per minute %q: want a positive whole number", *asks))
+		}
+		if c.SessionIdle, err = time.ParseDuration(*sessionIdle); err != nil || c.SessionIdle < time.Minute {
+			errs = append(errs, fmt.Errorf("session idle %q: want a duration of at least 1m, such as 8h", *sessionIdle))
+		}
+		if c.SessionMax, err = time.ParseDuration(*sessionMax); err != nil || c.SessionMax < c.SessionIdle {
+			errs = append(errs, fmt.Errorf("session max %q: want a duration no shorter than the idle time, such as 168h", *sessionMax))
+		}
+		if c.DraftRetention, err = time.ParseDuration(*draftRetention); err != nil || c.DraftRetention < 24*time.Hour {
+			errs = append(errs, fmt.Errorf("draft retention %q: want a duration of at least 24h, such as 2160h", *draftRetention))
+		}
+		if err := c.bindAccounts(*oidcNames, secretKey, secretPrevious); err != nil {
+			errs = append(errs, err)
 		}
 		if c.SpeechRate, err = strconv.Atoi(*speechRate); err != nil || c.SpeechRate < 80 || c.SpeechRate > 400 {
 			errs = append(errs, fmt.Errorf("speech rate %q: want words per minute from 80 to 400", *speechRate))

@@ -14,6 +14,7 @@ import (
 	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/ingest"
 	"github.com/nyisverige/lots/ingest/demosite"
+	"github.com/nyisverige/lots/web/auth"
 )
 
 // demoQuestions are asked at the start of the demo: the personal identity number question in
@@ -98,11 +99,23 @@ func (a *app) demo(ctx context.Context, once bool, in io.Reader, out io.Writer) 
 	if err != nil {
 		return fmt.Errorf("demo: listen on %s (set LOTS_ADDR): %w", a.cfg.Addr, err)
 	}
+	if a.cfg.SecretKey == nil { // the demo needs no setup: it makes its own sealing key
+		if a.cfg.SecretKey, err = demoSecretKey(a.cfg.SecretKeyFile); err != nil {
+			return err
+		}
+	}
 	serveCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- a.serveOn(serveCtx, chat, out) }()
-	time.Sleep(100 * time.Millisecond) // let the server print its URL before the prompt
+	time.Sleep(300 * time.Millisecond) // let the server print its URL before the prompt
+	accounts := auth.NewAccounts(a.store.Pool(), a.log, auth.AccountsConfig{})
+	token, err := accounts.Invite(ctx, auth.Role{Name: auth.RoleAdmin}, "lots demo", 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Own space: %[1]s/space — stewards' console: open %[1]s/signin/invite/%[2]s, create a space with a passkey and accept the admin role (the link works once).\n\n",
+		a.cfg.publicURL(chat.Addr().String()), token)
 
 	fmt.Fprintln(out, "Ask here too, in any of sv, en, ar, fa, so, ti, uk (end of input leaves the chat serving; Ctrl-C stops):")
 	sc := bufio.NewScanner(in)

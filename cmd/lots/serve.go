@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 
 	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/speech"
@@ -39,10 +40,23 @@ func (a *app) serveOn(ctx context.Context, ln net.Listener, out io.Writer) error
 	if voice != nil {
 		cfg.Voice = speech.NewChat(voice)
 	}
+	publicURL := a.cfg.publicURL(ln.Addr().String())
+	if err := a.webAccounts(ctx, publicURL, &cfg); err != nil {
+		return err
+	}
 	srv, err := web.New(asst, assistant.NewConversations(a.store.Pool(), a.cfg.Retention), a.store.Pool(), a.log, cfg)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Lots is serving the chat at http://%s/ (Ctrl-C stops it)\n", ln.Addr())
+	if a.cfg.Worker {
+		// Recrawls, index builds and evaluations the console queues run here too; lots worker
+		// on other machines shares the same queue.
+		go func() {
+			if err := a.worker(ctx, workerFlags{concurrency: 1, schedule: true, every: time.Minute}, a.indexJobs(), io.Discard); err != nil && ctx.Err() == nil {
+				a.log.Error("worker stopped", "err", err)
+			}
+		}()
+	}
+	fmt.Fprintf(out, "Lots is serving the chat at %s/ (Ctrl-C stops it)\n", publicURL)
 	return srv.Run(ctx, ln)
 }

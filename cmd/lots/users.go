@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"text/tabwriter"
+	"time"
 
 	"github.com/nyisverige/lots/web/auth"
 )
@@ -19,6 +20,9 @@ const usersUsage = `Usage:
   lots users grant EMAIL --role admin                     let EMAIL administer all agencies
   lots users revoke EMAIL --role ROLE [--agency AGENCY]   take the role away
   lots users list                                         roles and grants, by e-mail address
+  lots users invite --role ROLE [--agency AGENCY] [--valid 72h]
+                                                          print a one-time link that gives the role
+                                                          to whoever signs in (a passkey will do)
 
 A role is given to whoever signs in with OpenID Connect with that verified e-mail address: at
 once if they have signed in before, else at their first sign-in.`
@@ -27,7 +31,7 @@ once if they have signed in before, else at their first sign-in.`
 // the operator's terminal only; the audit log records the grants without them.
 func (a *app) users(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("users: say grant, revoke or list\n%s", usersUsage)
+		return fmt.Errorf("users: say grant, revoke, invite or list\n%s", usersUsage)
 	}
 	if err := a.checkSchema(ctx); err != nil {
 		return err
@@ -55,6 +59,13 @@ func (a *app) users(ctx context.Context, args []string, stdout io.Writer) error 
 		}
 		fmt.Fprintf(stdout, "revoked %s from %s\n", roleName(role), email)
 		return nil
+	case "invite":
+		link, err := a.invite(ctx, accounts, args[1:])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Open this link, sign in and accept (it works once):\n%s\n", link)
+		return nil
 	case "list":
 		if len(args) > 1 {
 			return fmt.Errorf("users list takes no arguments")
@@ -81,7 +92,7 @@ func (a *app) users(ctx context.Context, args []string, stdout io.Writer) error 
 		}
 		return tw.Flush()
 	default:
-		return fmt.Errorf("users %s: unknown; say grant, revoke or list\n%s", args[0], usersUsage)
+		return fmt.Errorf("users %s: unknown; say grant, revoke, invite or list\n%s", args[0], usersUsage)
 	}
 }
 
@@ -122,4 +133,22 @@ func operator() string {
 		return u.Username
 	}
 	return cmp.Or(os.Getenv("USER"), "operator")
+}
+
+// invite makes a one-time link to a staff role: lots users invite --role ROLE [--agency A].
+func (a *app) invite(ctx context.Context, accounts *auth.Accounts, args []string) (string, error) {
+	fs := flag.NewFlagSet("lots users invite", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var role auth.Role
+	fs.StringVar(&role.Name, "role", "", "steward or admin")
+	fs.StringVar(&role.Agency, "agency", "", "the agency a steward looks after")
+	valid := fs.Duration("valid", 72*time.Hour, "how long the link works")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || role.Name == "" || *valid <= 0 {
+		return "", fmt.Errorf("users invite: want --role and optionally --agency and --valid\n%s", usersUsage)
+	}
+	token, err := accounts.Invite(ctx, role, "cli:"+operator(), *valid)
+	if err != nil {
+		return "", fmt.Errorf("users invite: %w", err)
+	}
+	return a.cfg.publicURL(a.cfg.Addr) + "/signin/invite/" + token, nil
 }
