@@ -65,7 +65,7 @@ func bindIndexFlags(fs *flag.FlagSet) *indexOptions {
 func runIndex(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config, validate func() error, stdout, stderr io.Writer) error {
 	o := bindIndexFlags(fs)
 	fs.IntVar(&o.chunkSize, "chunk-size", 180, "index build: passage length in words")
-	fs.IntVar(&o.chunkOverlap, "chunk-overlap", 30, "index build: words repeated between passages of a section (0 for none)")
+	fs.IntVar(&o.chunkOverlap, "chunk-overlap", -1, "index build: words repeated between passages of a section (0 for none; default 30, at most half a passage)")
 	fs.Var(&o.sets, "set", "index eval: JSONL evaluation set (repeatable); default evals/sets/demo.*.jsonl")
 	fs.StringVar(&o.override, "override", "", "index publish: publish although the gate fails, for this reason (admins only)")
 	fs.IntVar(&o.keep, "keep", evals.DefaultKeepRetired, "index publish: retired versions to keep for rollbacks")
@@ -250,12 +250,13 @@ func (a *app) indexBuild(ctx context.Context, o *indexOptions, out, progress io.
 	if o.chunkSize < 20 || o.chunkSize > 2000 {
 		return fmt.Errorf("index build: chunk size %d: want 20 to 2000 words", o.chunkSize)
 	}
-	if o.chunkOverlap < 0 || o.chunkOverlap >= o.chunkSize {
+	if o.chunkOverlap < -1 || o.chunkOverlap >= o.chunkSize {
 		return fmt.Errorf("index build: chunk overlap %d: want 0 to less than the chunk size", o.chunkOverlap)
 	}
-	overlap := o.chunkOverlap
-	if overlap == 0 {
-		overlap = -1 // ingest.ChunkOptions reads 0 as its default
+	// ingest.ChunkOptions reads 0 as its default and a negative overlap as none.
+	overlap := map[int]int{-1: 0, 0: -1}[o.chunkOverlap]
+	if o.chunkOverlap > 0 {
+		overlap = o.chunkOverlap
 	}
 	start := time.Now()
 	ix, err := a.buildIndex(ctx, a.embedder, ingest.ChunkOptions{Words: o.chunkSize, Overlap: overlap}, o.note, o.actor,
