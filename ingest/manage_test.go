@@ -11,17 +11,14 @@ import (
 	"github.com/nyisverige/lots/ingest"
 	"github.com/nyisverige/lots/ingest/jobs"
 	"github.com/nyisverige/lots/retrieval/store"
-	"github.com/nyisverige/lots/retrieval/store/storetest"
 )
 
 // A steward's recrawl runs on a worker, reports its progress, and shows in the source's status.
 func TestRecrawlJob(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := storetest.New(t)
-	m, _ := newManager(t, st)
+	st, m, _, site := newFixture(t)
 	q := jobs.NewQueue(st.Pool(), jobs.QueueOptions{})
-	site := newAgencySite(t, basePages())
 	site.source(t, st, "testverket")
 
 	due, err := m.DueRecrawls(ctx)
@@ -88,9 +85,7 @@ func TestRecrawlJob(t *testing.T) {
 
 func TestSourceManagement(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.New(t)
-	m, c := newManager(t, st)
-	site := newAgencySite(t, basePages())
+	st, m, c, site := newFixture(t)
 	good := store.Source{Name: " nyverket ", Agency: "Nyverket", StartURLs: []string{site.url("")}, AllowedPrefixes: []string{site.url("")}, Local: true}
 
 	bad := []struct {

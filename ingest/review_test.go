@@ -117,10 +117,14 @@ func basePages() map[string]string {
 	return map[string]string{"": startText, "pass": passText, "bank": bankText, "skola": skolText}
 }
 
-func newManager(t *testing.T, st *store.Store) (*ingest.Manager, *ingest.Crawler) {
+// newFixture is what the source management tests start from: a fresh store, a manager and its
+// crawler, and an agency site with the base pages (not yet a source).
+func newFixture(t *testing.T) (*store.Store, *ingest.Manager, *ingest.Crawler, *agencySite) {
 	t.Helper()
+	st := storetest.New(t)
 	c := ingest.NewCrawler(st, retrieval.NewLocal(0), quietLog(), ingest.CrawlOptions{MaxBytes: 64 << 10, Timeout: 5 * time.Second})
-	return ingest.NewManager(st, c, jobs.NewQueue(st.Pool(), jobs.QueueOptions{}), quietLog()), c
+	m := ingest.NewManager(st, c, jobs.NewQueue(st.Pool(), jobs.QueueOptions{}), quietLog())
+	return st, m, c, newAgencySite(t, basePages())
 }
 
 func crawl(t *testing.T, c *ingest.Crawler, st *store.Store, name string) store.RunStats {
@@ -162,9 +166,7 @@ func lastRun(t *testing.T, st *store.Store, src store.Source) int64 {
 
 func TestRecrawlRecordsChanges(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.New(t)
-	m, c := newManager(t, st)
-	site := newAgencySite(t, basePages())
+	st, m, c, site := newFixture(t)
 	src := site.source(t, st, "testverket")
 
 	crawl(t, c, st, "testverket")
@@ -241,9 +243,7 @@ func search(t *testing.T, st *store.Store, q string) string {
 
 func TestApprovalHoldsChanges(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.New(t)
-	m, c := newManager(t, st)
-	site := newAgencySite(t, basePages())
+	st, m, c, site := newFixture(t)
 	site.source(t, st, "testverket")
 	crawl(t, c, st, "testverket")
 	if err := st.SetRequireApproval(ctx, "testverket", true); err != nil {
@@ -355,9 +355,7 @@ func TestApprovalHoldsChanges(t *testing.T) {
 
 func TestExclusions(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.New(t)
-	m, c := newManager(t, st)
-	site := newAgencySite(t, basePages())
+	st, m, c, site := newFixture(t)
 	site.source(t, st, "testverket")
 	crawl(t, c, st, "testverket")
 
@@ -404,9 +402,7 @@ func TestExclusions(t *testing.T) {
 
 func TestCrawlErrorsPerSource(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.New(t)
-	m, c := newManager(t, st)
-	site := newAgencySite(t, basePages())
+	st, m, c, site := newFixture(t)
 	site.robots = "User-agent: *\nDisallow: /site/intern\n"
 	site.extra["intern"] = func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "secret") }
 	site.extra["saknas"] = http.NotFound

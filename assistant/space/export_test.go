@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/assistant/space"
+	"github.com/nyisverige/lots/assistant/space/spacetest"
 )
 
 // personalTables are the tables that hold rows about a person, each with what the export must
@@ -63,7 +63,7 @@ func seedEverything(t *testing.T, f *fixture, userID, email, who string) []strin
 		t.Fatal(err)
 	}
 	convs := assistant.NewConversations(f.pool, time.Hour)
-	conv := newUUID(t, f.pool)
+	conv := spacetest.NewUUID(t, f.pool)
 	if err := convs.Start(ctx, conv, "sv"); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func seedEverything(t *testing.T, f *fixture, userID, email, who string) []strin
 	if strings.EqualFold(who, "alice") {
 		question = "Var bor Alices katt Smulan?"
 	}
-	turn, err := convs.AddTurn(ctx, conv, assistant.Turn{AnswerID: newUUID(t, f.pool), Question: question, Language: "sv",
+	turn, err := convs.AddTurn(ctx, conv, assistant.Turn{AnswerID: spacetest.NewUUID(t, f.pool), Question: question, Language: "sv",
 		Answer: "Det vet inte Skatteverket.", Citations: []assistant.Citation{}})
 	if err != nil {
 		t.Fatal(err)
@@ -85,30 +85,6 @@ func seedEverything(t *testing.T, f *fixture, userID, email, who string) []strin
 	exec(t, f.pool, `INSERT INTO audit_log (actor_id, actor, action, subject_type, subject_id, owner_id)
 		VALUES ($1, 'self', 'draft.read', 'draft', $2, $1)`, userID, draft.ID)
 	return []string{userID, email, who + "-subject-7431", who + "-kommun", question, "Smulans kommentar " + who, conv, draft.ID}
-}
-
-func newUUID(t *testing.T, pool *pgxpool.Pool) string {
-	t.Helper()
-	var id string
-	if err := pool.QueryRow(t.Context(), "SELECT gen_random_uuid()::text").Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-// publicTables lists the tables of the database's schema.
-func publicTables(t *testing.T, pool *pgxpool.Pool) []string {
-	t.Helper()
-	rows, err := pool.Query(t.Context(), `SELECT table_name::text FROM information_schema.tables
-		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
 }
 
 func TestExportHoldsEveryTable(t *testing.T) {
@@ -126,7 +102,7 @@ func TestExportHoldsEveryTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	export := string(b)
-	for _, table := range publicTables(t, f.pool) {
+	for _, table := range spacetest.Tables(t, f.pool) {
 		t.Run(table, func(t *testing.T) {
 			want, personal := personalTables[table]
 			switch {
@@ -185,16 +161,9 @@ func TestDeleteAllLeavesNothing(t *testing.T) {
 	if err := f.space.DeleteAll(ctx, f.alice); err != nil {
 		t.Fatal(err)
 	}
-	for _, table := range publicTables(t, f.pool) {
-		for _, value := range alices {
-			var n int
-			err := f.pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()+" t WHERE strpos(t::text, $1) > 0", value).Scan(&n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n > 0 {
-				t.Errorf("after deleting Alice, %d rows of %s still hold %q", n, table, value)
-			}
+	for _, value := range alices {
+		for table, n := range spacetest.Holding(t, f.pool, value) {
+			t.Errorf("after deleting Alice, %d rows of %s still hold %q", n, table, value)
 		}
 	}
 	// Bob keeps all of his, and the record of Alice's read of his draft.
@@ -218,7 +187,7 @@ func TestSavedConversationOutlivesRetention(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	convs := assistant.NewConversations(f.pool, time.Hour)
-	conv := newUUID(t, f.pool)
+	conv := spacetest.NewUUID(t, f.pool)
 	if err := convs.Start(ctx, conv, "ar"); err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +219,7 @@ func TestSavedConversationOutlivesRetention(t *testing.T) {
 	if n, err := convs.DeleteExpired(ctx); err != nil || n != 1 {
 		t.Errorf("retention after unsaving deleted %d, %v; want the conversation", n, err)
 	}
-	for _, id := range []string{newUUID(t, f.pool), "not-a-uuid"} {
+	for _, id := range []string{spacetest.NewUUID(t, f.pool), "not-a-uuid"} {
 		if err := f.space.SaveConversation(ctx, f.alice, id); !errors.Is(err, space.ErrNotFound) {
 			t.Errorf("saving conversation %q that does not exist: %v; want ErrNotFound", id, err)
 		}

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/nyisverige/lots/assistant"
@@ -69,32 +68,32 @@ func runIndex(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config,
 	fs.Var(&o.sets, "set", "index eval: JSONL evaluation set (repeatable); default evals/sets/demo.*.jsonl")
 	fs.StringVar(&o.override, "override", "", "index publish: publish although the gate fails, for this reason (admins only)")
 	fs.IntVar(&o.keep, "keep", evals.DefaultKeepRetired, "index publish: retired versions to keep for rollbacks")
-	fs.Usage = func() { fmt.Fprintln(stderr, indexUsage); fs.PrintDefaults() }
-	sub, pos, err := subcommand(fs, args)
-	if err != nil {
-		return err
-	}
-	return withApp(ctx, fs, nil, cfg, validate, stderr, func(a *app) error {
-		if err := a.checkSchema(ctx); err != nil {
-			return err
+	return withSubcommand(ctx, fs, args, cfg, validate, indexUsage, stderr, func(a *app, sub string, pos []string) error {
+		// The subcommands on one version.
+		onVersion := map[string]func(id int) error{
+			"eval":    func(id int) error { return a.indexEval(ctx, id, o, stdout, stderr) },
+			"publish": func(id int) error { return a.indexPublish(ctx, id, o, stdout) },
+			"refresh": func(id int) error { return a.refreshIndex(ctx, id, stdout) },
+			"drop": func(id int) error {
+				if err := a.store.DropIndex(ctx, id, o.actor); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "index %d dropped\n", id)
+				return nil
+			},
+		}
+		if run, ok := onVersion[sub]; ok {
+			id, err := oneID(pos)
+			if err != nil {
+				return fmt.Errorf("index %s: %w", sub, err)
+			}
+			return run(id)
 		}
 		switch sub {
 		case "list":
 			return a.indexList(ctx, stdout)
 		case "build":
 			return a.indexBuild(ctx, o, stdout, stderr)
-		case "eval":
-			id, err := oneID(pos)
-			if err != nil {
-				return fmt.Errorf("index eval: %w", err)
-			}
-			return a.indexEval(ctx, id, o, stdout, stderr)
-		case "publish":
-			id, err := oneID(pos)
-			if err != nil {
-				return fmt.Errorf("index publish: %w", err)
-			}
-			return a.indexPublish(ctx, id, o, stdout)
 		case "rollback":
 			from, to, err := a.store.Rollback(ctx, o.actor)
 			if err != nil {
@@ -104,22 +103,6 @@ func runIndex(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config,
 			if err := a.refreshIndex(ctx, to.ID, stdout); err != nil {
 				fmt.Fprintf(stdout, "warning: index %d misses the pages fetched since it was retired (%v); run lots index refresh %d\n", to.ID, err, to.ID)
 			}
-			return nil
-		case "refresh":
-			id, err := oneID(pos)
-			if err != nil {
-				return fmt.Errorf("index refresh: %w", err)
-			}
-			return a.refreshIndex(ctx, id, stdout)
-		case "drop":
-			id, err := oneID(pos)
-			if err != nil {
-				return fmt.Errorf("index drop: %w", err)
-			}
-			if err := a.store.DropIndex(ctx, id, o.actor); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "index %d dropped\n", id)
 			return nil
 		default:
 			return fmt.Errorf("index: unknown subcommand %q (list, build, eval, publish, rollback, refresh, drop)", sub)
@@ -137,15 +120,7 @@ func runRules(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config,
 	fs.StringVar(&o.passage, "passage", "", "rules add: only the page's passages overlapping this text")
 	fs.BoolVar(&o.pin, "pin", false, "rules add: give the passage first")
 	fs.BoolVar(&o.suppress, "suppress", false, "rules add: never give the passage")
-	fs.Usage = func() { fmt.Fprintln(stderr, rulesUsage); fs.PrintDefaults() }
-	sub, pos, err := subcommand(fs, args)
-	if err != nil {
-		return err
-	}
-	return withApp(ctx, fs, nil, cfg, validate, stderr, func(a *app) error {
-		if err := a.checkSchema(ctx); err != nil {
-			return err
-		}
+	return withSubcommand(ctx, fs, args, cfg, validate, rulesUsage, stderr, func(a *app, sub string, pos []string) error {
 		switch sub {
 		case "list":
 			return a.rulesList(ctx, o.lang, stdout)
@@ -170,6 +145,23 @@ func runRules(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config,
 	})
 }
 
+// withSubcommand parses a command of subcommands (usage is its help), then runs the subcommand
+// with the app over a current schema.
+func withSubcommand(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config, validate func() error, usage string, stderr io.Writer,
+	run func(a *app, sub string, pos []string) error) error {
+	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
+	sub, pos, err := subcommand(fs, args)
+	if err != nil {
+		return err
+	}
+	return withApp(ctx, fs, nil, cfg, validate, stderr, func(a *app) error {
+		if err := a.checkSchema(ctx); err != nil {
+			return err
+		}
+		return run(a, sub, pos)
+	})
+}
+
 // subcommand takes the subcommand from args and parses the flags, which may come before or
 // after the positional arguments (lots index publish 7 --override "…").
 func subcommand(fs *flag.FlagSet, args []string) (sub string, pos []string, err error) {
@@ -180,13 +172,19 @@ func subcommand(fs *flag.FlagSet, args []string) (sub string, pos []string, err 
 		fs.Usage()
 		return "", nil, errors.New("give a subcommand")
 	}
-	sub, args = args[0], args[1:]
+	pos, err = parseInterspersed(fs, args[1:])
+	return args[0], pos, err
+}
+
+// parseInterspersed parses args with flags before, between and after the positional arguments,
+// and returns those.
+func parseInterspersed(fs *flag.FlagSet, args []string) (pos []string, err error) {
 	for {
 		if err := fs.Parse(args); err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		if fs.NArg() == 0 {
-			return sub, pos, nil
+			return pos, nil
 		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
@@ -209,9 +207,17 @@ func (a *app) indexList(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tEMBEDDER\tCHUNKING\tCHUNKS\tSTALE\tCREATED\tPUBLISHED\tEVAL\tNOTE")
+	evaluation := map[int]string{}
 	for _, v := range vs {
+		if !v.EvaluatedAt.IsZero() {
+			r, _, err := evals.IndexReport(ctx, a.store, v.ID)
+			if err != nil {
+				return err
+			}
+			evaluation[v.ID] = fmt.Sprintf("R@1 %.2f answered %.2f refusal %.2f", r.Overall.Recall1, r.Overall.AnswerRate, r.Overall.RefusalAccuracy)
+		}
+	}
+	return writeTable(out, vs, "", "ID\tSTATE\tEMBEDDER\tCHUNKING\tCHUNKS\tSTALE\tCREATED\tPUBLISHED\tEVAL\tNOTE", func(v store.IndexVersion) string {
 		chunking := "default"
 		if v.Chunking.Words > 0 {
 			chunking = fmt.Sprintf("%d/%d", v.Chunking.Words, v.Chunking.Overlap)
@@ -219,14 +225,6 @@ func (a *app) indexList(ctx context.Context, out io.Writer) error {
 		published := "-"
 		if !v.PublishedAt.IsZero() {
 			published = v.PublishedAt.Local().Format(time.DateTime) + " " + v.PublishedBy
-		}
-		eval := "-"
-		if !v.EvaluatedAt.IsZero() {
-			r, _, err := evals.IndexReport(ctx, a.store, v.ID)
-			if err != nil {
-				return err
-			}
-			eval = fmt.Sprintf("R@1 %.2f answered %.2f refusal %.2f", r.Overall.Recall1, r.Overall.AnswerRate, r.Overall.RefusalAccuracy)
 		}
 		note := v.Note
 		if v.Error != "" {
@@ -240,10 +238,9 @@ func (a *app) indexList(ctx context.Context, out io.Writer) error {
 		if v.State != store.IndexLive && !v.PagesAsOf.IsZero() {
 			stale = fmt.Sprint(v.StalePages)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.State, v.Embedder, chunking, v.Chunks, stale,
-			v.CreatedAt.Local().Format(time.DateTime), published, eval, note)
-	}
-	return tw.Flush()
+		return fmt.Sprintf("%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s", v.ID, v.State, v.Embedder, chunking, v.Chunks, stale,
+			v.CreatedAt.Local().Format(time.DateTime), published, cmp.Or(evaluation[v.ID], "-"), note)
+	})
 }
 
 func (a *app) indexBuild(ctx context.Context, o *indexOptions, out, progress io.Writer) error {
@@ -259,11 +256,15 @@ func (a *app) indexBuild(ctx context.Context, o *indexOptions, out, progress io.
 		overlap = o.chunkOverlap
 	}
 	start := time.Now()
-	ix, err := a.buildIndex(ctx, a.embedder, ingest.ChunkOptions{Words: o.chunkSize, Overlap: overlap}, o.note, o.actor,
-		func(_ context.Context, done, total int) error {
+	ix, err := ingest.BuildIndex(ctx, a.store, a.embedder, a.log, ingest.BuildOptions{
+		Chunking: ingest.ChunkOptions{Words: o.chunkSize, Overlap: overlap},
+		Note:     o.note,
+		Actor:    o.actor,
+		Progress: func(_ context.Context, done, total int) error {
 			fmt.Fprintf(progress, "build: %d/%d pages\n", done, total)
 			return nil
-		})
+		},
+	})
 	if err != nil {
 		return err
 	}
@@ -272,52 +273,13 @@ func (a *app) indexBuild(ctx context.Context, o *indexOptions, out, progress io.
 	return nil
 }
 
-// buildIndex builds a new index version with embedder e, for lots index build and the job queue.
-func (a *app) buildIndex(ctx context.Context, e retrieval.Embedder, chunking ingest.ChunkOptions, note, actor string,
-	progress func(ctx context.Context, done, total int) error) (store.Index, error) {
-	return ingest.BuildIndex(ctx, a.store, e, a.log, ingest.BuildOptions{Chunking: chunking, Note: note, Actor: actor, Progress: progress})
-}
-
 // indexJobs are the handlers of the index versions' jobs, for lots worker.
 func (a *app) indexJobs() map[string]jobs.Handler {
-	return map[string]jobs.Handler{ingest.KindIndexBuild: a.handleIndexBuild, evals.KindIndexEval: a.handleIndexEval}
-}
-
-// handleIndexBuild builds an index version; its progress counts pages.
-func (a *app) handleIndexBuild(ctx context.Context, j jobs.Job, report func(context.Context, jobs.Progress) error) error {
-	var args ingest.BuildArgs
-	if err := json.Unmarshal(j.Args, &args); err != nil {
-		return jobs.Permanent(fmt.Errorf("index build job %d: args: %w", j.ID, err))
+	answererAt := func(id int) (evals.Answerer, error) { return a.newAssistantAt(id) }
+	return map[string]jobs.Handler{
+		ingest.KindIndexBuild: ingest.BuildHandler(a.store, a.embedderOf, a.log),
+		evals.KindIndexEval:   evals.EvalHandler(a.store, answererAt, loadEvalCases),
 	}
-	e, err := a.embedderOf(ctx, args.Embedder)
-	if err != nil {
-		return jobs.Permanent(fmt.Errorf("index build job %d: %w", j.ID, err))
-	}
-	_, err = a.buildIndex(ctx, e, ingest.ChunkOptions{Words: args.ChunkSize, Overlap: args.ChunkOverlap}, args.Note, j.CreatedBy,
-		func(ctx context.Context, done, total int) error {
-			return report(ctx, jobs.Progress{Done: done, Total: total, Message: "pages"})
-		})
-	return err
-}
-
-// handleIndexEval evaluates an index version and keeps the report with it; its progress counts
-// cases.
-func (a *app) handleIndexEval(ctx context.Context, j jobs.Job, report func(context.Context, jobs.Progress) error) error {
-	var args evals.EvalArgs
-	if err := json.Unmarshal(j.Args, &args); err != nil || args.Index <= 0 {
-		return jobs.Permanent(fmt.Errorf("index eval job %d: args must be {\"index\": id, \"sets\": [files]}: %s", j.ID, j.Args))
-	}
-	cases, err := loadEvalCases(args.Sets)
-	if err != nil {
-		return jobs.Permanent(fmt.Errorf("index eval job %d: %w", j.ID, err))
-	}
-	_, err = a.evalIndex(ctx, args.Index, cases, j.CreatedBy, func(ctx context.Context, done, total int) error {
-		return report(ctx, jobs.Progress{Done: done, Total: total, Message: "cases"})
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return jobs.Permanent(err)
-	}
-	return err
 }
 
 // embedderOf builds the embedder of a kind (local or openai) from the configuration, for a
@@ -429,12 +391,9 @@ func (a *app) rulesList(ctx context.Context, lang string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tLANG\tACTION\tQUESTION\tPAGE\tHEADING\tNOTE\tBY")
-	for _, r := range rules {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Language, r.Action, r.Question, r.URL, r.Heading, r.Note, r.CreatedBy)
-	}
-	return tw.Flush()
+	return writeTable(out, rules, "", "ID\tLANG\tACTION\tQUESTION\tPAGE\tHEADING\tNOTE\tBY", func(r store.Rule) string {
+		return fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r.ID, r.Language, r.Action, r.Question, r.URL, r.Heading, r.Note, r.CreatedBy)
+	})
 }
 
 func (a *app) rulesAdd(ctx context.Context, o *indexOptions, out io.Writer) error {
@@ -492,7 +451,8 @@ func (a *app) embedderSource() retrieval.EmbedderSource {
 	}
 }
 
-// newAssistantAt is an assistant that answers from index version id, live or not.
+// newAssistantAt is an assistant that answers from index version id, live or not (0: whichever
+// is live at each question, as newAssistant's).
 func (a *app) newAssistantAt(id int) (*assistant.Assistant, error) {
 	msgs, err := assistant.LoadMessages(retrieval.Languages)
 	if err != nil {

@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/nyisverige/lots/assistant/process"
@@ -26,7 +23,7 @@ const processesUsage = `lots processes: the catalog of processes a newcomer star
 
 // processes runs lots processes SUBCOMMAND. validate needs no database; the others do.
 func processes(ctx context.Context, fs *flag.FlagSet, args []string, cfg *Config, validate func() error, stdout, stderr io.Writer) error {
-	by := fs.String("by", defaultSteward(), "who makes the change (put, load), kept with the definition")
+	by := fs.String("by", "cli:"+operator(), "who makes the change (put, load), kept with the definition")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -153,23 +150,9 @@ func listProcesses(ctx context.Context, st *process.Store, out io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if len(list) == 0 {
-		fmt.Fprintln(out, "no processes in the database; run lots processes load")
-		return nil
-	}
-	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tAGENCY\tTITLE\tFIELDS\tUPDATED BY\tUPDATED")
-	for _, p := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.ID, p.Agency, p.Title.In("en"), len(p.Fields),
-			p.UpdatedBy, p.UpdatedAt.Local().Format(time.DateTime))
-	}
-	return tw.Flush()
-}
-
-// defaultSteward names the person at the terminal, for the record of who changed a definition.
-func defaultSteward() string {
-	if u, err := user.Current(); err == nil && strings.TrimSpace(u.Username) != "" {
-		return "cli:" + u.Username
-	}
-	return "cli"
+	return writeTable(out, list, "no processes in the database; run lots processes load", "ID\tAGENCY\tTITLE\tFIELDS\tUPDATED BY\tUPDATED",
+		func(p process.Stored) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%d\t%s\t%s", p.ID, p.Agency, p.Title.In("en"), len(p.Fields),
+				p.UpdatedBy, p.UpdatedAt.Local().Format(time.DateTime))
+		})
 }

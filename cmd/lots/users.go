@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"text/tabwriter"
 	"time"
 
 	"github.com/nyisverige/lots/web/auth"
@@ -74,23 +73,17 @@ func (a *app) users(ctx context.Context, args []string, stdout io.Writer) error 
 		if err != nil {
 			return err
 		}
-		if len(grants) == 0 {
-			fmt.Fprintln(stdout, "no roles granted; see lots users grant --help")
-			return nil
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "E-MAIL\tROLE\tAGENCY\tSTATUS\tGRANTED BY\tSINCE")
-		for _, g := range grants {
-			status := "waiting for first sign-in"
-			if g.Active {
-				status = "active"
-			} else if g.UserID != "" {
-				status = "signed in, not applied"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cmp.Or(g.Email, "(no e-mail)"), g.Role.Name, cmp.Or(g.Role.Agency, "(all)"), status,
-				cmp.Or(g.GrantedBy, "-"), g.CreatedAt.Format("2006-01-02"))
-		}
-		return tw.Flush()
+		return writeTable(stdout, grants, "no roles granted; see lots users grant --help", "E-MAIL\tROLE\tAGENCY\tSTATUS\tGRANTED BY\tSINCE",
+			func(g auth.Grant) string {
+				status := "waiting for first sign-in"
+				if g.Active {
+					status = "active"
+				} else if g.UserID != "" {
+					status = "signed in, not applied"
+				}
+				return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", cmp.Or(g.Email, "(no e-mail)"), g.Role.Name, cmp.Or(g.Role.Agency, "(all)"), status,
+					cmp.Or(g.GrantedBy, "-"), g.CreatedAt.Format("2006-01-02"))
+			})
 	default:
 		return fmt.Errorf("users %s: unknown; say grant, revoke, invite or list\n%s", args[0], usersUsage)
 	}
@@ -100,24 +93,23 @@ func (a *app) users(ctx context.Context, args []string, stdout io.Writer) error 
 func parseRoleArgs(cmd string, args []string) (string, auth.Role, error) {
 	fs := flag.NewFlagSet("lots users "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	role := bindRole(fs)
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return "", *role, fmt.Errorf("users %s: %w\n%s", cmd, err, usersUsage)
+	}
+	if len(positional) != 1 || role.Name == "" {
+		return "", *role, fmt.Errorf("users %s: want one e-mail address and --role\n%s", cmd, usersUsage)
+	}
+	return positional[0], *role, nil
+}
+
+// bindRole registers --role and --agency, the role a command gives or takes.
+func bindRole(fs *flag.FlagSet) *auth.Role {
 	var role auth.Role
 	fs.StringVar(&role.Name, "role", "", "steward or admin")
 	fs.StringVar(&role.Agency, "agency", "", "the agency a steward looks after (the name in sources.yaml)")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return "", role, fmt.Errorf("users %s: %w\n%s", cmd, err, usersUsage)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(positional) != 1 || role.Name == "" {
-		return "", role, fmt.Errorf("users %s: want one e-mail address and --role\n%s", cmd, usersUsage)
-	}
-	return positional[0], role, nil
+	return &role
 }
 
 func roleName(r auth.Role) string {
@@ -139,14 +131,12 @@ func operator() string {
 func (a *app) invite(ctx context.Context, accounts *auth.Accounts, args []string) (string, error) {
 	fs := flag.NewFlagSet("lots users invite", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var role auth.Role
-	fs.StringVar(&role.Name, "role", "", "steward or admin")
-	fs.StringVar(&role.Agency, "agency", "", "the agency a steward looks after")
+	role := bindRole(fs)
 	valid := fs.Duration("valid", 72*time.Hour, "how long the link works")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || role.Name == "" || *valid <= 0 {
 		return "", fmt.Errorf("users invite: want --role and optionally --agency and --valid\n%s", usersUsage)
 	}
-	token, err := accounts.Invite(ctx, role, "cli:"+operator(), *valid)
+	token, err := accounts.Invite(ctx, *role, "cli:"+operator(), *valid)
 	if err != nil {
 		return "", fmt.Errorf("users invite: %w", err)
 	}

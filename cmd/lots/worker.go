@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -8,7 +9,6 @@ import (
 	"io"
 	"maps"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/nyisverige/lots/ingest"
@@ -118,8 +118,7 @@ func (a *app) jobsCommand(ctx context.Context, args []string, out, stderr io.Wri
 		if err != nil {
 			return err
 		}
-		printJobs(out, list)
-		return nil
+		return printJobs(out, list)
 	case "cancel", "retry":
 		if len(args) != 2 {
 			return fmt.Errorf("jobs %s: give one job id", args[0])
@@ -143,20 +142,13 @@ func (a *app) jobsCommand(ctx context.Context, args []string, out, stderr io.Wri
 	}
 }
 
-func printJobs(out io.Writer, list []jobs.Job) {
-	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tKEY\tSTATE\tATTEMPTS\tPROGRESS\tWORKER\tCREATED\tERROR")
-	for _, j := range list {
+func printJobs(out io.Writer, list []jobs.Job) error {
+	return writeTable(out, list, "", "ID\tKIND\tKEY\tSTATE\tATTEMPTS\tPROGRESS\tWORKER\tCREATED\tERROR", func(j jobs.Job) string {
 		progress := "-"
 		if j.Progress.Total > 0 {
 			progress = fmt.Sprintf("%d/%d", j.Progress.Done, j.Progress.Total)
 		}
-		worker := j.LockedBy
-		if worker == "" {
-			worker = "-"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", j.ID, j.Kind, j.Key, j.State, j.Attempts, j.MaxAttempts,
-			progress, worker, j.CreatedAt.Local().Format(time.DateTime), j.Error)
-	}
-	tw.Flush()
+		return fmt.Sprintf("%d\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s", j.ID, j.Kind, j.Key, j.State, j.Attempts, j.MaxAttempts,
+			progress, cmp.Or(j.LockedBy, "-"), j.CreatedAt.Local().Format(time.DateTime), j.Error)
+	})
 }

@@ -65,6 +65,16 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// enqueue adds j to q, failing the test when it cannot.
+func enqueue(t *testing.T, q *jobs.Queue, j jobs.Job) int64 {
+	t.Helper()
+	id, err := q.Enqueue(t.Context(), j)
+	if err != nil {
+		t.Fatalf("enqueue %s: %v", j.Kind, err)
+	}
+	return id
+}
+
 func state(t *testing.T, q *jobs.Queue, id int64) jobs.Job {
 	t.Helper()
 	j, err := q.Get(context.Background(), id)
@@ -134,13 +144,9 @@ func TestTwoWorkersShareTheQueue(t *testing.T) {
 // A worker that dies holding a job (no heartbeat any more) loses it to another worker.
 func TestDeadWorkersJobIsTakenOver(t *testing.T) {
 	pools := machines(t, 2)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 	dead := jobs.NewQueue(pools[0], jobs.QueueOptions{})
-	id, err := dead.Enqueue(ctx, jobs.Job{Kind: "work"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := enqueue(t, dead, jobs.Job{Kind: "work"})
 	claimed, err := dead.Claim(ctx, "dead-machine", []string{"work"})
 	if err != nil || claimed.ID != id {
 		t.Fatalf("claim = %v, %v", claimed.ID, err)
@@ -169,10 +175,7 @@ func TestStoppedWorkerReleasesItsJob(t *testing.T) {
 	pools := machines(t, 2)
 	ctx := context.Background()
 	q1, q2 := jobs.NewQueue(pools[0], jobs.QueueOptions{}), jobs.NewQueue(pools[1], jobs.QueueOptions{})
-	id, err := q1.Enqueue(ctx, jobs.Job{Kind: "crawl"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := enqueue(t, q1, jobs.Job{Kind: "crawl"})
 	started := make(chan struct{})
 	blocking := func(ctx context.Context, j jobs.Job, report func(context.Context, jobs.Progress) error) error {
 		report(ctx, jobs.Progress{Done: 3, Total: 10, Message: "crawling"})
@@ -203,12 +206,10 @@ func TestStoppedWorkerReleasesItsJob(t *testing.T) {
 
 func TestFailureRetriesThenFails(t *testing.T) {
 	pools := machines(t, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	q := jobs.NewQueue(pools[0], jobs.QueueOptions{RetryDelay: time.Millisecond})
-	flaky, _ := q.Enqueue(ctx, jobs.Job{Kind: "flaky", MaxAttempts: 3})
-	broken, _ := q.Enqueue(ctx, jobs.Job{Kind: "broken", MaxAttempts: 3})
-	hopeless, _ := q.Enqueue(ctx, jobs.Job{Kind: "hopeless", MaxAttempts: 5})
+	flaky := enqueue(t, q, jobs.Job{Kind: "flaky", MaxAttempts: 3})
+	broken := enqueue(t, q, jobs.Job{Kind: "broken", MaxAttempts: 3})
+	hopeless := enqueue(t, q, jobs.Job{Kind: "hopeless", MaxAttempts: 5})
 	var flakyRuns, hopelessRuns atomic.Int32
 	w := jobs.NewWorker(q, map[string]jobs.Handler{
 		"flaky": func(context.Context, jobs.Job, func(context.Context, jobs.Progress) error) error {
@@ -225,7 +226,7 @@ func TestFailureRetriesThenFails(t *testing.T) {
 			return jobs.Permanent(errors.New("source is not vetted"))
 		},
 	}, quietLog(), fast)
-	go w.Run(ctx)
+	go w.Run(t.Context())
 	tests := []struct {
 		name     string
 		id       int64
@@ -252,18 +253,12 @@ func TestKeyCancelAndList(t *testing.T) {
 	pools := machines(t, 1)
 	ctx := context.Background()
 	q := jobs.NewQueue(pools[0], jobs.QueueOptions{})
-	first, err := q.Enqueue(ctx, jobs.Job{Kind: "recrawl", Key: "recrawl:skv", CreatedBy: "steward"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := enqueue(t, q, jobs.Job{Kind: "recrawl", Key: "recrawl:skv", CreatedBy: "steward"})
 	again, err := q.Enqueue(ctx, jobs.Job{Kind: "recrawl", Key: "recrawl:skv"})
 	if !errors.Is(err, jobs.ErrDuplicate) || again != first {
 		t.Errorf("second recrawl of one source: id %d, %v; want the first's id %d and ErrDuplicate", again, err, first)
 	}
-	other, err := q.Enqueue(ctx, jobs.Job{Kind: "recrawl", Key: "recrawl:fk", RunAfter: time.Now().Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := enqueue(t, q, jobs.Job{Kind: "recrawl", Key: "recrawl:fk", RunAfter: time.Now().Add(time.Hour)})
 	if _, err := q.Claim(ctx, "w", []string{"recrawl"}); err != nil {
 		t.Fatal(err)
 	}
@@ -323,10 +318,9 @@ func TestKeyCancelAndList(t *testing.T) {
 // Cancelling a running job stops its handler.
 func TestCancelStopsRunningJob(t *testing.T) {
 	pools := machines(t, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 	q := jobs.NewQueue(pools[0], jobs.QueueOptions{})
-	id, _ := q.Enqueue(ctx, jobs.Job{Kind: "long"})
+	id := enqueue(t, q, jobs.Job{Kind: "long"})
 	stopped := make(chan error, 1)
 	w := jobs.NewWorker(q, map[string]jobs.Handler{"long": func(ctx context.Context, j jobs.Job, _ func(context.Context, jobs.Progress) error) error {
 		<-ctx.Done()

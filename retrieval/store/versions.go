@@ -115,14 +115,7 @@ func (s *Store) Publish(ctx context.Context, id int, opts PublishOptions) error 
 		return fmt.Errorf("publish index %d: say who publishes it", id)
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockIndexVersionsSQL); err != nil {
-			return err
-		}
-		var state string
-		err := tx.QueryRow(ctx, "SELECT state FROM index_versions WHERE id = $1", id).Scan(&state)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
-		}
+		state, err := lockState(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -194,6 +187,20 @@ func (s *Store) Rollback(ctx context.Context, actor string) (from, to Index, err
 	return from, to, nil
 }
 
+// lockState locks index_versions against the other writers until the transaction ends, and
+// returns version id's state; ErrNotFound when there is no such version.
+func lockState(ctx context.Context, tx pgx.Tx, id int) (string, error) {
+	if _, err := tx.Exec(ctx, lockIndexVersionsSQL); err != nil {
+		return "", err
+	}
+	var state string
+	err := tx.QueryRow(ctx, "SELECT state FROM index_versions WHERE id = $1", id).Scan(&state)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return state, err
+}
+
 func liveID(ctx context.Context, tx pgx.Tx) (int, error) {
 	var id int
 	err := tx.QueryRow(ctx, "SELECT id FROM index_versions WHERE state = 'live'").Scan(&id)
@@ -210,14 +217,7 @@ var dropHNSWConcurrentlySQL string
 // evaluations and HNSW index.
 func (s *Store) DropIndex(ctx context.Context, id int, actor string) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockIndexVersionsSQL); err != nil {
-			return err
-		}
-		var state string
-		err := tx.QueryRow(ctx, "SELECT state FROM index_versions WHERE id = $1", id).Scan(&state)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
-		}
+		state, err := lockState(ctx, tx, id)
 		if err != nil {
 			return err
 		}
