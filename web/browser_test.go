@@ -10,18 +10,13 @@ package web_test
 // Screenshots go to var/screenshots/ (not committed) for a person to look at.
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,12 +33,6 @@ import (
 	"github.com/nyisverige/lots/speech"
 	"github.com/nyisverige/lots/web"
 )
-
-// browserTimeout bounds each test's browser: a hang fails the test instead of blocking CI.
-const browserTimeout = 60 * time.Second
-
-// waitTimeout bounds one wait for the page (an answer, a navigation).
-const waitTimeout = 20 * time.Second
 
 // personalNumberQuestions ask how to get a personal identity number (case 001 of each
 // language's evaluation set); the demo corpus answers them all.
@@ -257,11 +246,7 @@ func TestBrowserNarrowScreen(t *testing.T) {
 
 func TestBrowserAxe(t *testing.T) {
 	b := newBrowser(t)
-	axePath := cmp.Or(os.Getenv("LOTS_AXE"), filepath.Join("..", "var", "node", "node_modules", "axe-core", "axe.min.js"))
-	axeSource, err := os.ReadFile(axePath)
-	if err != nil {
-		t.Fatalf("axe-core: %v: run scripts/browser (or set LOTS_AXE to axe.min.js)", err)
-	}
+	axeSource := loadAxe(t)
 	site := startVoiceChatSite(t) // with the microphone (English) and Listen buttons
 
 	// The scan itself works: axe is injected despite the page's Content-Security-Policy, runs,
@@ -424,52 +409,6 @@ func requireSpeech(t *testing.T) {
 	}
 }
 
-type axeResults struct {
-	Violations []struct {
-		ID     string `json:"id"`
-		Impact string `json:"impact"`
-		Help   string `json:"help"`
-		Nodes  []struct {
-			Target string `json:"target"`
-			HTML   string `json:"html"`
-		} `json:"nodes"`
-	} `json:"violations"`
-}
-
-// runAxe scans the tab's page for violations of WCAG 2.0 and 2.1, levels A and AA.
-func runAxe(tb *tab, axeSource []byte) axeResults {
-	tb.t.Helper()
-	tb.do(chromedp.Evaluate[chromedp.Void](string(axeSource)))
-	ctx, cancel := context.WithTimeout(tb.ctx, waitTimeout)
-	defer cancel()
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[axeResults](`axe.run(document, {
-		runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
-		resultTypes: ['violations'],
-	}).then((r) => ({violations: r.violations.map((v) => ({
-		id: v.id, impact: v.impact, help: v.help,
-		nodes: v.nodes.map((n) => ({target: String(n.target), html: n.html})),
-	}))}))`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		tb.t.Fatalf("axe.run: %v", err)
-	}
-	return res
-}
-
-// reportAxe fails t on serious and critical violations, and logs the others.
-func reportAxe(t *testing.T, res axeResults) {
-	t.Helper()
-	for _, v := range res.Violations {
-		report := t.Logf
-		if v.Impact == "serious" || v.Impact == "critical" {
-			report = t.Errorf
-		}
-		report("axe %s (%s): %s", v.ID, v.Impact, v.Help)
-		for _, n := range v.Nodes {
-			report("    %s: %s", n.Target, n.HTML)
-		}
-	}
-}
-
 // chatSite is the chat server over a fresh database holding the demo corpus, crawled from the
 // demo agency sites, which stay up so that the answers' links work.
 type chatSite struct {
@@ -498,13 +437,7 @@ func startSite(t *testing.T, voice bool) *chatSite {
 	log := slog.New(slog.DiscardHandler)
 	st := storetest.New(t)
 	ctx := context.Background()
-	site, err := demosite.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	demo := httptest.NewServer(site)
-	t.Cleanup(demo.Close)
-	srcs, err := ingest.ParseSources(demosite.SourcesYAML(demo.URL))
+	srcs, err := ingest.ParseSources(demosite.SourcesYAML(serveDemo(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,146 +476,6 @@ func startSite(t *testing.T, voice bool) *chatSite {
 	return &chatSite{URL: ts.URL, store: st}
 }
 
-// uiStrings are the page's strings in lang.
-func uiStrings(t *testing.T, lang string) map[string]string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("i18n", lang+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// browser is one headless Chromium for a test.
-type browser struct {
-	ctx context.Context
-}
-
-// newBrowser starts Chromium ($LOTS_CHROMIUM, or Debian's /usr/bin/chromium) with a fresh
-// profile and the extra options. Without it the test fails, telling to run scripts/browser;
-// -short skips it.
-func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("a browser test: -short skips it")
-	}
-	path := cmp.Or(os.Getenv("LOTS_CHROMIUM"), "/usr/bin/chromium")
-	if _, err := exec.LookPath(path); err != nil {
-		t.Fatalf("no Chromium (%v): run scripts/browser, or set LOTS_CHROMIUM", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
-	t.Cleanup(cancel)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // root in containers and CI
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		// The machine has no network beyond loopback: Chromium must not try to reach Google.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	opts = append(opts, extra...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start Chromium %s: %v (run scripts/browser)", path, err)
-	}
-	return &browser{ctx: browserCtx}
-}
-
-// tab is a browser tab for t. An uncaught exception or a console error of the chat page (a
-// script error, a refused Content-Security-Policy, a failed request) fails t; other sites'
-// (the demo agency pages have no favicon) do not.
-type tab struct {
-	t      *testing.T
-	ctx    context.Context
-	origin string // the chat server's, e.g. http://127.0.0.1:41234
-
-	mu       sync.Mutex
-	problems []string
-}
-
-func (b *browser) tab(t *testing.T) *tab {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(b.ctx)
-	if err := chromedp.Do(ctx); err != nil {
-		cancel()
-		t.Fatalf("open a tab: %v", err)
-	}
-	tb := &tab{t: t, ctx: ctx}
-	messages := chromedp.Console(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == chromedp.ConsoleError {
-				tb.mu.Lock()
-				if m.URL != "" && tb.origin != "" && !strings.HasPrefix(m.URL, tb.origin+"/") {
-					tb.mu.Unlock()
-					continue
-				}
-				tb.problems = append(tb.problems, fmt.Sprintf("%s (%s:%d)", m.Text, m.URL, m.Line+1))
-				tb.mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		for _, p := range tb.problems {
-			t.Errorf("browser console: %s", p)
-		}
-	})
-	return tb
-}
-
-func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
-	tb.t.Helper()
-	if err := chromedp.Do(tb.ctx, steps...); err != nil {
-		tb.t.Fatal(err)
-	}
-}
-
-// eval evaluates a JavaScript expression in the tab's page and decodes its value into T.
-func eval[T any](tb *tab, expr string) T {
-	tb.t.Helper()
-	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		tb.t.Fatalf("evaluate %.80q: %v", expr, err)
-	}
-	return v
-}
-
-// waitFor waits until the expression is true; what names it in the failure.
-func (tb *tab) waitFor(expr, what string) {
-	tb.t.Helper()
-	_, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](expr,
-		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(waitTimeout)))
-	if err != nil {
-		tb.t.Fatalf("waiting for %s: %v (page says %q)", what, err, tb.pageError())
-	}
-}
-
-// pageError is the error the page shows the user, if any.
-func (tb *tab) pageError() string {
-	s, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.getElementById('form-error')?.textContent ?? ''`))
-	return s
-}
-
 // open loads the chat page and waits for its websocket to be ready: before that, a question
 // would take the no-JavaScript way (a form post).
 func (tb *tab) open(pageURL string) {
@@ -691,17 +484,6 @@ func (tb *tab) open(pageURL string) {
 	tb.do(chromedp.Navigate(pageURL))
 	tb.waitFor(`!document.getElementById('enter-hint').hidden && document.getElementById('status').textContent === ''`,
 		"the chat to connect")
-}
-
-// setOrigin takes the chat server's origin from a URL of its.
-func (tb *tab) setOrigin(rawURL string) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		tb.t.Fatal(err)
-	}
-	tb.mu.Lock()
-	tb.origin = u.Scheme + "://" + u.Host
-	tb.mu.Unlock()
 }
 
 // askWithoutScript turns JavaScript off, loads the chat page in lang and asks the personal
@@ -810,27 +592,4 @@ func (tb *tab) focused() focus {
 			inView: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth,
 		};
 	})()`)
-}
-
-// screenshot saves the whole page as var/screenshots/name (PNG).
-func (tb *tab) screenshot(name string) {
-	tb.t.Helper()
-	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		tb.t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	dir := filepath.Join("..", "var", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		tb.t.Fatal(err)
-	}
-}
-
-// jsString quotes s as a JavaScript string literal.
-func jsString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nyisverige/lots/assistant/process"
 	"github.com/nyisverige/lots/evals"
 	"github.com/nyisverige/lots/ingest"
 	"github.com/nyisverige/lots/ingest/jobs"
@@ -28,7 +29,10 @@ type ConsoleConfig struct {
 	Jobs    *jobs.Queue     // recrawls, index builds and evaluations run as jobs
 	Signals *evals.Signals  // questions not covered, low-confidence answers and feedback
 	Audit   *auth.Audit     // every steward action, viewable and exportable
-	Refresh time.Duration   // how often a page with a running job refreshes itself; default 5s
+	// Processes is the process catalog stewards edit; the own space uses an edit at once. nil:
+	// the catalog's pages answer 404.
+	Processes *process.Store
+	Refresh   time.Duration // how often a page with a running job refreshes itself; default 5s
 	// RefreshIndex chunks again, into an index version, the pages crawled since it was built or
 	// last live; the console runs it before publishing and after a rollback.
 	RefreshIndex func(ctx context.Context, id int) error
@@ -58,6 +62,8 @@ func (s *Server) consoleRouteList() []consoleRoute {
 		{"GET /console/changes", s.consoleChanges},
 		{"GET /console/changes/{id}", s.consoleChange},
 		{"GET /console/rules", s.consoleRules},
+		{"GET /console/processes", s.consoleProcesses},
+		{"GET /console/processes/{id}", s.consoleProcess},
 		{"GET /console/index", s.consoleIndex},
 		{"GET /console/signals", s.consoleSignals},
 		{"GET /console/signals.csv", s.consoleSignalsCSV},
@@ -69,6 +75,8 @@ func (s *Server) consoleRouteList() []consoleRoute {
 		{"GET /console/api/changes", s.apiChanges},
 		{"GET /console/api/changes/{id}", s.apiChange},
 		{"GET /console/api/rules", s.apiRules},
+		{"GET /console/api/processes", s.apiProcesses},
+		{"GET /console/api/processes/{id}", s.apiProcess},
 		{"GET /console/api/index", s.apiIndex},
 		{"GET /console/api/signals", s.apiSignals},
 		{"GET /console/api/audit", s.apiAudit},
@@ -86,6 +94,7 @@ func (s *Server) consoleRouteList() []consoleRoute {
 		{"POST /pages/include", s.actExclude(false)},
 		{"POST /rules", s.actAddRule},
 		{"POST /rules/{id}/delete", s.actDeleteRule},
+		{"POST /processes/{id}", s.actEditProcess},
 		{"POST /index/build", s.actBuildIndex},
 		{"POST /index/{id}/evaluate", s.actEvaluateIndex},
 		{"POST /index/{id}/publish", s.actPublishIndex},
@@ -317,6 +326,7 @@ var consoleMenu = []struct{ key, path string }{
 	{"console_sources_title", "/console/sources"},
 	{"console_changes_title", "/console/changes"},
 	{"console_rules_title", "/console/rules"},
+	{"console_processes_title", "/console/processes"},
 	{"console_index_title", "/console/index"},
 	{"console_signals_title", "/console/signals"},
 	{"console_audit_title", "/console/audit"},
@@ -326,6 +336,9 @@ var consoleMenu = []struct{ key, path string }{
 func (s *Server) renderConsole(w http.ResponseWriter, status int, name string, v View, current string, page any) {
 	p := consolePage{Page: page}
 	for _, m := range consoleMenu {
+		if m.path == "/console/processes" && s.cfg.Console.Processes == nil {
+			continue
+		}
 		p.Nav = append(p.Nav, navItem{Href: m.path + "?lang=" + v.Lang, Label: v.T[m.key], Current: m.path == current})
 	}
 	v.Data = p

@@ -5,13 +5,10 @@ package web_test
 // version, compare it with the live one and publish it; every console page is scanned by axe.
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,7 +19,6 @@ import (
 	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/evals"
 	"github.com/nyisverige/lots/ingest"
-	"github.com/nyisverige/lots/ingest/demosite"
 	"github.com/nyisverige/lots/ingest/jobs"
 	"github.com/nyisverige/lots/retrieval"
 	"github.com/nyisverige/lots/retrieval/store"
@@ -33,12 +29,9 @@ import (
 
 func TestBrowserConsole(t *testing.T) {
 	b := newBrowser(t)
-	axeSource, err := os.ReadFile(cmp.Or(os.Getenv("LOTS_AXE"), filepath.Join("..", "var", "node", "node_modules", "axe-core", "axe.min.js")))
-	if err != nil {
-		t.Fatalf("axe-core: %v: run scripts/browser (or set LOTS_AXE to axe.min.js)", err)
-	}
+	axeSource := loadAxe(t)
 	site := startConsoleSite(t)
-	sv := consoleStrings(t, "sv")
+	sv := uiStrings(t, "console.sv")
 	tab := b.tab(t)
 	tab.setOrigin(site.URL)
 	tab.do(chromedp.Navigate(site.URL + "/signin?lang=sv")) // a page with no favicon to fetch
@@ -128,21 +121,6 @@ func TestBrowserConsole(t *testing.T) {
 	visit("/console/rules?lang=fa", "rules-fa")
 }
 
-// waitAcrossReloads waits until the expression is true in the tab's page, which may reload
-// meanwhile (console.js reloads a source's page when its crawl ends).
-func waitAcrossReloads(tb *tab, expr, what string) {
-	tb.t.Helper()
-	deadline := time.Now().Add(2 * waitTimeout)
-	for time.Now().Before(deadline) {
-		ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.readyState === 'complete' && (`+expr+`)`))
-		if err == nil && ok {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	tb.t.Fatalf("waiting for %s: timed out", what)
-}
-
 // consoleSite is lots serve with the console and a job worker, and the demo agency sites to crawl.
 type consoleSite struct {
 	URL     string
@@ -158,12 +136,7 @@ func startConsoleSite(t *testing.T) *consoleSite {
 	log := slog.New(slog.DiscardHandler)
 	st := storetest.New(t)
 	pool := st.Pool()
-	ds, err := demosite.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	demo := httptest.NewServer(ds)
-	t.Cleanup(demo.Close)
+	demo := serveDemo(t)
 
 	emb := retrieval.NewLocal(0)
 	queue := jobs.NewQueue(pool, jobs.QueueOptions{})
@@ -172,28 +145,19 @@ func startConsoleSite(t *testing.T) *consoleSite {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The index jobs as lots serve runs them, with the local embedder and a few cases.
 	cases := consoleCases(t)
-	// The index jobs as lots serve runs them.
 	handlers := manager.Handlers()
-	handlers[ingest.KindIndexBuild] = func(ctx context.Context, j jobs.Job, report func(context.Context, jobs.Progress) error) error {
-		var args ingest.BuildArgs
-		json.Unmarshal(j.Args, &args)
-		_, err := ingest.BuildIndex(ctx, st, emb, log, ingest.BuildOptions{Note: args.Note, Actor: j.CreatedBy,
-			Progress: func(ctx context.Context, done, total int) error {
-				return report(ctx, jobs.Progress{Done: done, Total: total})
-			}})
-		return err
-	}
-	handlers[evals.KindIndexEval] = func(ctx context.Context, j jobs.Job, report func(context.Context, jobs.Progress) error) error {
-		var args evals.EvalArgs
-		json.Unmarshal(j.Args, &args)
-		searcher := retrieval.NewSearcher(st, emb, retrieval.DefaultThresholds["local"], log).AtIndex(args.Index)
-		_, err := evals.EvalIndex(ctx, st, args.Index, assistant.New(searcher, nil, msgs, log, assistant.Config{}), cases, j.CreatedBy,
-			func(ctx context.Context, done, total int) error {
-				return report(ctx, jobs.Progress{Done: done, Total: total})
-			})
-		return err
-	}
+	handlers[ingest.KindIndexBuild] = ingest.BuildHandler(st, func(_ context.Context, kind string) (retrieval.Embedder, error) {
+		if kind != "" && kind != "local" {
+			return nil, fmt.Errorf("embedder %q: only local here", kind)
+		}
+		return emb, nil
+	}, log)
+	handlers[evals.KindIndexEval] = evals.EvalHandler(st, func(id int) (evals.Answerer, error) {
+		searcher := retrieval.NewSearcher(st, emb, retrieval.DefaultThresholds["local"], log).AtIndex(id)
+		return assistant.New(searcher, nil, msgs, log, assistant.Config{}), nil
+	}, func([]string) ([]evals.Case, error) { return cases, nil })
 	worker := jobs.NewWorker(queue, handlers, log, jobs.WorkerOptions{Poll: 50 * time.Millisecond, Heartbeat: time.Second})
 	go worker.Run(ctx)
 
@@ -219,7 +183,7 @@ func startConsoleSite(t *testing.T) *consoleSite {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &consoleSite{URL: ts.URL, demo: demo.URL, session: token, store: st}
+	return &consoleSite{URL: ts.URL, demo: demo, session: token, store: st}
 }
 
 // consoleCases are the first three cases of each language's demo evaluation set: enough to
@@ -263,18 +227,4 @@ func (s *consoleSite) waitVersion(t *testing.T, ok func(store.IndexVersion) bool
 	}
 	t.Fatal("waiting for an index version: timed out")
 	return store.IndexVersion{}
-}
-
-// consoleStrings are the console's strings in lang.
-func consoleStrings(t *testing.T, lang string) map[string]string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("i18n", "console."+lang+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }

@@ -264,29 +264,44 @@ func (s *Server) apiIndex(w http.ResponseWriter, r *http.Request, u auth.User) {
 		"can_rollback": p.CanRollback})
 }
 
-// enqueue adds a job for u; a job of the same key already waiting or running is no error, it is
-// the one the user asked for.
-func (s *Server) enqueue(ctx context.Context, u auth.User, kind, key string, args any) (int64, error) {
+// queueIndexJob adds a job of the index page for u — a job of the same key already waiting or
+// running is no error, it is the one the user asked for — has audit record the request with the
+// job's id, and answers with the job's id and the confirmation flashKey.
+func (s *Server) queueIndexJob(w http.ResponseWriter, r *http.Request, u auth.User, kind, key string, args any, flashKey string, audit func(job int64)) {
 	data, err := json.Marshal(args)
+	var id int64
+	if err == nil {
+		id, err = s.cfg.Console.Jobs.Enqueue(r.Context(), jobs.Job{Kind: kind, Key: key, Args: data, CreatedBy: actor(u), MaxAttempts: 1})
+	}
+	if err != nil && !errors.Is(err, jobs.ErrDuplicate) {
+		s.internalError(w, r, "enqueue "+kind, err)
+		return
+	}
+	audit(id)
+	s.done(w, r, http.StatusAccepted, map[string]any{"job": id}, "/console/index", flashKey)
+}
+
+// indexVersion is version id, for an action on it; when there is none, or it cannot be read, it
+// answers for the action and ok is false.
+func (s *Server) indexVersion(w http.ResponseWriter, r *http.Request, id int) (v store.IndexVersion, ok bool) {
+	v, err := s.cfg.Console.Store.IndexVersion(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.consoleError(w, r, http.StatusNotFound, "console_not_found")
+		return v, false
+	}
 	if err != nil {
-		return 0, err
+		s.internalError(w, r, "index version", err)
+		return v, false
 	}
-	id, err := s.cfg.Console.Jobs.Enqueue(ctx, jobs.Job{Kind: kind, Key: key, Args: data, CreatedBy: actor(u), MaxAttempts: 1})
-	if errors.Is(err, jobs.ErrDuplicate) {
-		return id, nil
-	}
-	return id, err
+	return v, true
 }
 
 func (s *Server) actBuildIndex(w http.ResponseWriter, r *http.Request, u auth.User) {
 	note := strings.TrimSpace(r.PostFormValue("note"))
-	id, err := s.enqueue(r.Context(), u, ingest.KindIndexBuild, ingest.KindIndexBuild, ingest.BuildArgs{Note: note})
-	if err != nil {
-		s.internalError(w, r, "enqueue index build", err)
-		return
-	}
-	s.record(r.Context(), u, "index.build", "job", strconv.FormatInt(id, 10), "", map[string]any{"note": note})
-	s.done(w, r, http.StatusAccepted, map[string]any{"job": id}, "/console/index", "console_done_build_queued")
+	s.queueIndexJob(w, r, u, ingest.KindIndexBuild, ingest.KindIndexBuild, ingest.BuildArgs{Note: note}, "console_done_build_queued",
+		func(job int64) {
+			s.record(r.Context(), u, "index.build", "job", strconv.FormatInt(job, 10), "", map[string]any{"note": note})
+		})
 }
 
 func (s *Server) actEvaluateIndex(w http.ResponseWriter, r *http.Request, u auth.User) {
@@ -294,21 +309,13 @@ func (s *Server) actEvaluateIndex(w http.ResponseWriter, r *http.Request, u auth
 	if !ok {
 		return
 	}
-	if _, err := s.cfg.Console.Store.IndexVersion(r.Context(), int(id)); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			s.consoleError(w, r, http.StatusNotFound, "console_not_found")
-			return
-		}
-		s.internalError(w, r, "index version", err)
+	if _, ok := s.indexVersion(w, r, int(id)); !ok {
 		return
 	}
-	job, err := s.enqueue(r.Context(), u, evals.KindIndexEval, fmt.Sprintf("%s:%d", evals.KindIndexEval, id), evals.EvalArgs{Index: int(id)})
-	if err != nil {
-		s.internalError(w, r, "enqueue evaluation", err)
-		return
-	}
-	s.record(r.Context(), u, "index.evaluate", "index_version", strconv.FormatInt(id, 10), "", map[string]any{"job": job})
-	s.done(w, r, http.StatusAccepted, map[string]any{"job": job}, "/console/index", "console_done_eval_queued")
+	s.queueIndexJob(w, r, u, evals.KindIndexEval, fmt.Sprintf("%s:%d", evals.KindIndexEval, id), evals.EvalArgs{Index: int(id)}, "console_done_eval_queued",
+		func(job int64) {
+			s.record(r.Context(), u, "index.evaluate", "index_version", strconv.FormatInt(id, 10), "", map[string]any{"job": job})
+		})
 }
 
 // actPublishIndex publishes a version through the gate; only an admin may override a failed gate,
@@ -323,13 +330,8 @@ func (s *Server) actPublishIndex(w http.ResponseWriter, r *http.Request, u auth.
 		s.consoleError(w, r, http.StatusForbidden, "console_override_admin_only")
 		return
 	}
-	ver, err := s.cfg.Console.Store.IndexVersion(r.Context(), int(id))
-	if errors.Is(err, store.ErrNotFound) {
-		s.consoleError(w, r, http.StatusNotFound, "console_not_found")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, "index version", err)
+	ver, ok := s.indexVersion(w, r, int(id))
+	if !ok {
 		return
 	}
 	if ver.State != store.IndexReady && ver.State != store.IndexRetired {

@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/assistant/process"
 	"github.com/nyisverige/lots/evals"
 	"github.com/nyisverige/lots/ingest"
 	"github.com/nyisverige/lots/ingest/jobs"
@@ -42,9 +43,11 @@ type consoleSite struct {
 	manager  *ingest.Manager
 	queue    *jobs.Queue
 	accounts *auth.Accounts
-	// objects of agency A and B: source ids, change ids, rule ids, page URLs
+	// objects of agency A and B: source ids, change ids, rule ids, page URLs, processes
 	source, change, rule map[string]int64
 	page                 map[string]string
+	process              map[string]string // id
+	processYAML          map[string]string // its definition
 }
 
 const csrfToken = "0123456789abcdef0123456789abcdef0123456789"
@@ -60,12 +63,18 @@ func newConsoleSite(t *testing.T) *consoleSite {
 	manager := ingest.NewManager(st, crawler, queue, log)
 	accounts := auth.NewAccounts(pool, log, auth.AccountsConfig{})
 	cs := &consoleSite{st: st, pool: pool, manager: manager, queue: queue, accounts: accounts,
-		source: map[string]int64{}, change: map[string]int64{}, rule: map[string]int64{}, page: map[string]string{}}
+		source: map[string]int64{}, change: map[string]int64{}, rule: map[string]int64{}, page: map[string]string{},
+		process: map[string]string{}, processYAML: map[string]string{}}
 	emb := retrieval.NewLocal(0)
 	if _, err := st.EnsureLiveIndex(ctx, emb.Name(), emb.Dimensions()); err != nil {
 		t.Fatal(err)
 	}
+	processes := process.NewStore(pool)
 	for _, a := range []string{"A", "B"} {
+		cs.process[a], cs.processYAML[a] = agencyProcess(t, a)
+		if _, err := processes.Put(ctx, []byte(cs.processYAML[a]), "test"); err != nil {
+			t.Fatal(err)
+		}
 		host := "http://agency-" + strings.ToLower(a) + ".example/"
 		src, err := manager.AddSource(ctx, store.Source{Name: "site-" + a, Agency: "Agency" + a, StartURLs: []string{host},
 			AllowedPrefixes: []string{host}}, true)
@@ -90,7 +99,7 @@ func newConsoleSite(t *testing.T) *consoleSite {
 	srv, err := New(nil, assistant.NewConversations(pool, time.Hour), pool, log, Config{
 		Auth: AuthConfig{Accounts: accounts},
 		Console: ConsoleConfig{Store: st, Sources: manager, Jobs: queue, Signals: evals.NewSignals(pool, 0),
-			Audit: auth.NewAudit(pool)},
+			Audit: auth.NewAudit(pool), Processes: processes},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +108,21 @@ func newConsoleSite(t *testing.T) *consoleSite {
 	cs.Server = httptest.NewServer(srv.Handler())
 	t.Cleanup(cs.Close)
 	return cs
+}
+
+// agencyProcess is the embedded catalog's sfi definition as agency a's own process: its id and
+// its YAML.
+func agencyProcess(t *testing.T, a string) (string, string) {
+	t.Helper()
+	catalog, err := process.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, _ := catalog.Get("sfi")
+	id := "process-" + strings.ToLower(a)
+	text := strings.Replace(def.YAML, "\nid: sfi\n", "\nid: "+id+"\n", 1)
+	text = strings.Replace(text, "\nagency: Kommunen\n", "\nagency: Agency"+a+"\n", 1)
+	return id, text
 }
 
 // signIn creates a user with the roles and returns their session token.
@@ -175,43 +199,48 @@ func (cs *consoleSite) do(t *testing.T, session, method, path string, form url.V
 // routeScope says, per console route, whether it acts on one agency's things (owned: a steward
 // of another agency gets 403) or is open to all staff. Every route of the console must be here.
 var routeScope = map[string]string{
-	"GET /console":                   "staff",
-	"GET /console/sources":           "staff",
-	"GET /console/sources/new":       "staff",
-	"GET /console/sources/{id}":      "owned",
-	"GET /console/sources/{id}/edit": "owned",
-	"GET /console/changes":           "staff",
-	"GET /console/changes/{id}":      "owned",
-	"GET /console/rules":             "staff",
-	"GET /console/index":             "staff",
-	"GET /console/signals":           "staff",
-	"GET /console/signals.csv":       "staff",
-	"GET /console/audit":             "staff",
-	"GET /console/audit.csv":         "staff",
-	"GET /console/api/sources":       "staff",
-	"GET /console/api/sources/{id}":  "owned",
-	"GET /console/api/changes":       "staff",
-	"GET /console/api/changes/{id}":  "owned",
-	"GET /console/api/rules":         "staff",
-	"GET /console/api/index":         "staff",
-	"GET /console/api/signals":       "staff",
-	"GET /console/api/audit":         "staff",
-	"POST /sources":                  "owned", // the agency posted
-	"POST /sources/{id}":             "owned",
-	"POST /sources/{id}/vet":         "owned",
-	"POST /sources/{id}/pause":       "owned",
-	"POST /sources/{id}/retire":      "owned",
-	"POST /sources/{id}/recrawl":     "owned",
-	"POST /changes/{id}/approve":     "owned",
-	"POST /changes/{id}/reject":      "owned",
-	"POST /pages/exclude":            "owned",
-	"POST /pages/include":            "owned",
-	"POST /rules":                    "owned",
-	"POST /rules/{id}/delete":        "owned",
-	"POST /index/build":              "staff",
-	"POST /index/{id}/evaluate":      "staff",
-	"POST /index/{id}/publish":       "staff",
-	"POST /index/rollback":           "staff",
+	"GET /console":                    "staff",
+	"GET /console/sources":            "staff",
+	"GET /console/sources/new":        "staff",
+	"GET /console/sources/{id}":       "owned",
+	"GET /console/sources/{id}/edit":  "owned",
+	"GET /console/changes":            "staff",
+	"GET /console/changes/{id}":       "owned",
+	"GET /console/rules":              "staff",
+	"GET /console/processes":          "staff",
+	"GET /console/processes/{id}":     "owned",
+	"GET /console/index":              "staff",
+	"GET /console/signals":            "staff",
+	"GET /console/signals.csv":        "staff",
+	"GET /console/audit":              "staff",
+	"GET /console/audit.csv":          "staff",
+	"GET /console/api/sources":        "staff",
+	"GET /console/api/sources/{id}":   "owned",
+	"GET /console/api/changes":        "staff",
+	"GET /console/api/changes/{id}":   "owned",
+	"GET /console/api/rules":          "staff",
+	"GET /console/api/processes":      "staff",
+	"GET /console/api/processes/{id}": "owned",
+	"GET /console/api/index":          "staff",
+	"GET /console/api/signals":        "staff",
+	"GET /console/api/audit":          "staff",
+	"POST /sources":                   "owned", // the agency posted
+	"POST /sources/{id}":              "owned",
+	"POST /sources/{id}/vet":          "owned",
+	"POST /sources/{id}/pause":        "owned",
+	"POST /sources/{id}/retire":       "owned",
+	"POST /sources/{id}/recrawl":      "owned",
+	"POST /changes/{id}/approve":      "owned",
+	"POST /changes/{id}/reject":       "owned",
+	"POST /pages/exclude":             "owned",
+	"POST /pages/include":             "owned",
+	"POST /rules":                     "owned",
+	"POST /rules/{id}/delete":         "owned",
+	"POST /processes/{id}":            "owned",
+	"POST /index/build":               "staff",
+	"POST /index/{id}/evaluate":       "staff",
+	"POST /index/{id}/publish":        "staff",
+	"POST /index/rollback":            "staff",
 }
 
 // scopeOf looks a route up in routeScope, its /console or /console/api prefix taken off for
@@ -239,6 +268,8 @@ func (cs *consoleSite) fill(pattern, a string) (method, path string, form url.Va
 		id = fmt.Sprint(cs.rule[a])
 	case strings.Contains(path, "/index/{id}"):
 		id = "1"
+	case strings.Contains(path, "/processes/{id}"):
+		id = cs.process[a]
 	}
 	path = strings.Replace(path, "{id}", id, 1)
 	if method != http.MethodPost {
@@ -259,6 +290,8 @@ func (cs *consoleSite) fill(pattern, a string) (method, path string, form url.Va
 		form = url.Values{"rule_language": {"en"}, "question": {"permit?"}, "url": {host + "residence"}, "action": {"suppress"}, "note": {"old text"}}
 	case strings.HasSuffix(pattern, "/reject"):
 		form = url.Values{"note": {"not ready"}}
+	case strings.HasSuffix(pattern, "/processes/{id}"):
+		form = url.Values{"yaml": {cs.processYAML[a]}}
 	}
 	return method, path, form
 }
@@ -343,7 +376,7 @@ func TestConsoleRoles(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"source.add", "source.vet", "source.pause", "source.retire", "change.approve",
-		"page.exclude", "page.include", "rule.add", "rule.delete"} {
+		"page.exclude", "page.include", "rule.add", "rule.delete", "process.edit"} {
 		if !actions[want] {
 			t.Errorf("the audit log has no %s by the steward of A (has %v)", want, actions)
 		}

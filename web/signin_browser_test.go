@@ -2,17 +2,13 @@ package web_test
 
 // Passkeys in headless Chromium with a virtual authenticator (the DevTools protocol's WebAuthn
 // domain: CTAP2, built in, resident keys, user verification), and an axe-core scan of the
-// sign-in pages. Helpers (newBrowser, tab, eval, runAxe) are browser_test.go's.
+// sign-in pages. Helpers (newBrowser, tab, eval, runAxe) are browser_helpers_test.go's.
 
 import (
-	"cmp"
 	"context"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
@@ -42,49 +38,6 @@ func addAuthenticator(t *testing.T, tb *tab) webauthn.AuthenticatorID {
 		t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
 	}
 	return res.AuthenticatorID
-}
-
-// waitLocation waits until the page's path and query are want, across the navigations on the
-// way (a poll inside a page that navigates away fails, so each poll is short and retried).
-func (tb *tab) waitLocation(want, what string) {
-	tb.t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	got := ""
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(tb.ctx, time.Second)
-		loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState === 'complete' ? location.pathname + location.search : ''`))
-		cancel()
-		if err == nil && loc == want {
-			return
-		}
-		if err == nil && loc != "" {
-			got = loc
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	tb.t.Fatalf("waiting for %s (%s): the page is at %q (page says %q)", what, want, got, tb.pageError())
-}
-
-// expectLoadError drops from the tab's console problems the failed load of a page that is an
-// answer with an error status on purpose (a wrong recovery code gives 401).
-func (tb *tab) expectLoadError(status string) {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	kept := tb.problems[:0]
-	for _, p := range tb.problems {
-		if !strings.Contains(p, "status of "+status) {
-			kept = append(kept, p)
-		}
-	}
-	tb.problems = kept
-}
-
-// visit loads a page of the site and returns its path and query once loaded.
-func (tb *tab) visit(rawURL string) string {
-	tb.t.Helper()
-	tb.setOrigin(rawURL)
-	tb.do(chromedp.Navigate(rawURL))
-	return eval[string](tb, `location.pathname + location.search`)
 }
 
 func TestBrowserPasskeys(t *testing.T) {
@@ -163,11 +116,7 @@ func TestBrowserPasskeys(t *testing.T) {
 // TestBrowserSigninAxe scans the sign-in pages for WCAG 2.1 A and AA violations: none at all.
 func TestBrowserSigninAxe(t *testing.T) {
 	b := newBrowser(t)
-	axePath := cmp.Or(os.Getenv("LOTS_AXE"), filepath.Join("..", "var", "node", "node_modules", "axe-core", "axe.min.js"))
-	axeSource, err := os.ReadFile(axePath)
-	if err != nil {
-		t.Fatalf("axe-core: %v: run scripts/browser (or set LOTS_AXE to axe.min.js)", err)
-	}
+	axeSource := loadAxe(t)
 	site := startAuthSite(t)
 	strict := func(t *testing.T, tb *tab) {
 		t.Helper()
@@ -210,11 +159,4 @@ func TestBrowserSigninAxe(t *testing.T) {
 		strict(t, tb)
 		tb.screenshot("account-ar.png")
 	})
-}
-
-func pageDir(lang string) string {
-	if lang == "ar" || lang == "fa" {
-		return "rtl"
-	}
-	return "ltr"
 }

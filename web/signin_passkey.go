@@ -88,106 +88,101 @@ func (s *Server) ceremonyFailed(w http.ResponseWriter, r *http.Request, err erro
 	}
 }
 
-// passkeyCreateBegin is POST /signin/passkey/create/begin: a new space's first passkey.
-func (s *Server) passkeyCreateBegin(w http.ResponseWriter, r *http.Request) {
+// passkeyBegin serves a ceremony's begin call: start asks for the options navigator.credentials
+// takes, and the ceremony's token goes into the browser's flow cookie.
+func (s *Server) passkeyBegin(w http.ResponseWriter, r *http.Request, start func(req beginRequest) (any, string, error)) {
 	req, ok := s.readBegin(w, r)
 	if !ok {
 		return
 	}
-	opts, token, err := s.cfg.Auth.Passkeys.BeginCreate(r.Context(), req.Language, s.strings[req.Language]["signin_passkey_name"], req.Next)
+	opts, token, err := start(req)
 	if err != nil {
 		s.ceremonyFailed(w, r, err)
 		return
 	}
 	s.setFlowCookie(w, r, passkeyFlowCookie, token, false)
 	writeCeremonyJSON(w, map[string]any{"options": opts})
+}
+
+// passkeyFinish serves a ceremony's finish call: finish checks the authenticator's answer against
+// the ceremony the flow cookie names and says where the browser goes next.
+func (s *Server) passkeyFinish(w http.ResponseWriter, r *http.Request, finish func(token string, answer []byte) (redirect string, err error)) {
+	body, ok := s.ceremonyStart(w, r)
+	if !ok {
+		return
+	}
+	redirect, err := finish(s.takeCookie(w, r, passkeyFlowCookie), body)
+	if err != nil {
+		s.ceremonyFailed(w, r, err)
+		return
+	}
+	writeCeremonyJSON(w, map[string]string{"redirect": redirect})
+}
+
+// passkeyCreateBegin is POST /signin/passkey/create/begin: a new space's first passkey.
+func (s *Server) passkeyCreateBegin(w http.ResponseWriter, r *http.Request) {
+	s.passkeyBegin(w, r, func(req beginRequest) (any, string, error) {
+		return s.cfg.Auth.Passkeys.BeginCreate(r.Context(), req.Language, s.strings[req.Language]["signin_passkey_name"], req.Next)
+	})
 }
 
 // passkeyCreateFinish is POST /signin/passkey/create/finish: the space is created and signed in,
 // and the browser goes on to its recovery codes.
 func (s *Server) passkeyCreateFinish(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.ceremonyStart(w, r)
-	if !ok {
-		return
-	}
-	userID, next, err := s.cfg.Auth.Passkeys.FinishCreate(r.Context(), s.takeCookie(w, r, passkeyFlowCookie), body)
-	if err != nil {
-		s.ceremonyFailed(w, r, err)
-		return
-	}
-	if err := s.signIn(w, r, userID, "passkey", ""); err != nil {
-		s.ceremonyFailed(w, r, err)
-		return
-	}
-	token, err := s.cfg.Auth.Accounts.SaveFlow(r.Context(), auth.FlowRecoveryCodes, codesFlow{UserID: userID, Next: next})
-	if err != nil {
-		s.ceremonyFailed(w, r, err)
-		return
-	}
-	s.setFlowCookie(w, r, codesFlowCookie, token, false)
-	writeCeremonyJSON(w, map[string]string{"redirect": "/signin/codes?lang=" + url.QueryEscape(pageLanguage(r))})
+	s.passkeyFinish(w, r, func(token string, answer []byte) (string, error) {
+		userID, next, err := s.cfg.Auth.Passkeys.FinishCreate(r.Context(), token, answer)
+		if err != nil {
+			return "", err
+		}
+		if err := s.signIn(w, r, userID, "passkey", ""); err != nil {
+			return "", err
+		}
+		codes, err := s.cfg.Auth.Accounts.SaveFlow(r.Context(), auth.FlowRecoveryCodes, codesFlow{UserID: userID, Next: next})
+		if err != nil {
+			return "", err
+		}
+		s.setFlowCookie(w, r, codesFlowCookie, codes, false)
+		return "/signin/codes?lang=" + url.QueryEscape(pageLanguage(r)), nil
+	})
 }
 
 // passkeyLoginBegin is POST /signin/passkey/login/begin.
 func (s *Server) passkeyLoginBegin(w http.ResponseWriter, r *http.Request) {
-	req, ok := s.readBegin(w, r)
-	if !ok {
-		return
-	}
-	opts, token, err := s.cfg.Auth.Passkeys.BeginLogin(r.Context(), req.Next)
-	if err != nil {
-		s.ceremonyFailed(w, r, err)
-		return
-	}
-	s.setFlowCookie(w, r, passkeyFlowCookie, token, false)
-	writeCeremonyJSON(w, map[string]any{"options": opts})
+	s.passkeyBegin(w, r, func(req beginRequest) (any, string, error) {
+		return s.cfg.Auth.Passkeys.BeginLogin(r.Context(), req.Next)
+	})
 }
 
 // passkeyLoginFinish is POST /signin/passkey/login/finish: signed in, the browser goes next.
 func (s *Server) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.ceremonyStart(w, r)
-	if !ok {
-		return
-	}
-	userID, next, err := s.cfg.Auth.Passkeys.FinishLogin(r.Context(), s.takeCookie(w, r, passkeyFlowCookie), body)
-	if err != nil {
-		s.ceremonyFailed(w, r, err)
-		return
-	}
-	if err := s.signIn(w, r, userID, "passkey", ""); err != nil {
-		s.ceremonyFailed(w, r, err)
-		return
-	}
-	writeCeremonyJSON(w, map[string]string{"redirect": afterSignIn(next, pageLanguage(r))})
+	s.passkeyFinish(w, r, func(token string, answer []byte) (string, error) {
+		userID, next, err := s.cfg.Auth.Passkeys.FinishLogin(r.Context(), token, answer)
+		if err != nil {
+			return "", err
+		}
+		if err := s.signIn(w, r, userID, "passkey", ""); err != nil {
+			return "", err
+		}
+		return afterSignIn(next, pageLanguage(r)), nil
+	})
 }
 
 // passkeyAddBegin is POST /account/passkeys/begin: another passkey for the signed-in user.
 func (s *Server) passkeyAddBegin(w http.ResponseWriter, r *http.Request) {
-	req, ok := s.readBegin(w, r)
-	if !ok {
-		return
-	}
-	u, _ := auth.UserFrom(r.Context())
-	opts, token, err := s.cfg.Auth.Passkeys.BeginAdd(r.Context(), u.ID, s.strings[req.Language]["signin_passkey_name"])
-	if err != nil {
-		s.ceremonyFailed(w, r, err)
-		return
-	}
-	s.setFlowCookie(w, r, passkeyFlowCookie, token, false)
-	writeCeremonyJSON(w, map[string]any{"options": opts})
+	s.passkeyBegin(w, r, func(req beginRequest) (any, string, error) {
+		u, _ := auth.UserFrom(r.Context())
+		return s.cfg.Auth.Passkeys.BeginAdd(r.Context(), u.ID, s.strings[req.Language]["signin_passkey_name"])
+	})
 }
 
 // passkeyAddFinish is POST /account/passkeys/finish.
 func (s *Server) passkeyAddFinish(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.ceremonyStart(w, r)
-	if !ok {
-		return
-	}
-	u, _ := auth.UserFrom(r.Context())
-	if err := s.cfg.Auth.Passkeys.FinishAdd(r.Context(), u.ID, s.takeCookie(w, r, passkeyFlowCookie), body); err != nil {
-		s.ceremonyFailed(w, r, err)
-		return
-	}
-	s.auditSelf(r.Context(), u.ID, "auth.passkey_add")
-	writeCeremonyJSON(w, map[string]string{"redirect": "/account?done=added&lang=" + url.QueryEscape(pageLanguage(r))})
+	s.passkeyFinish(w, r, func(token string, answer []byte) (string, error) {
+		u, _ := auth.UserFrom(r.Context())
+		if err := s.cfg.Auth.Passkeys.FinishAdd(r.Context(), u.ID, token, answer); err != nil {
+			return "", err
+		}
+		s.auditSelf(r.Context(), u.ID, "auth.passkey_add")
+		return "/account?done=added&lang=" + url.QueryEscape(pageLanguage(r)), nil
+	})
 }

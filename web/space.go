@@ -3,7 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nyisverige/lots/assistant/process"
@@ -16,14 +19,72 @@ import (
 // the chat offers nothing.
 type SpaceConfig struct {
 	Store    *space.Store      // drafts, handoffs, saved conversations, consents, export and deletion
-	Catalog  process.Catalog   // the processes a draft is prepared for (their rows are in the processes table)
+	Catalog  process.Catalog   // the processes a draft is prepared for, at start (their rows are in the processes table)
 	Detector *process.Detector // finds "I want to start X" in a question; nil: the chat offers nothing
-	Audit    *auth.Audit       // records each read of a draft, a summary and an export
+	// NewDetector builds the Detector again when a steward changes the catalog in the console;
+	// nil: process.NewDetector (keywords only).
+	NewDetector func(process.Catalog) (*process.Detector, error)
+	Audit       *auth.Audit // records each read of a draft, a summary and an export
 	// AbandonAfter is how long a draft nobody changes is kept; default 90 days.
 	AbandonAfter time.Duration
+	// ReloadEvery is how often the server looks for catalog edits made through another server
+	// (its own console's edits apply at once); default 1 minute.
+	ReloadEvery time.Duration
+
+	live *liveCatalog // the catalog and detector in use; spaceRoutes starts it from Catalog and Detector
 }
 
 func (c SpaceConfig) enabled() bool { return c.Store != nil && c.Catalog.Len() > 0 }
+
+// liveCatalog is the catalog and detector the space uses now. The console swaps in new ones
+// after a steward's edit while chats and pages read them, so an edit needs no restart.
+type liveCatalog struct {
+	mu  sync.Mutex // one reload at a time: a slow one must not replace a later one's catalog
+	cur atomic.Pointer[catalogInUse]
+}
+
+type catalogInUse struct {
+	catalog  process.Catalog
+	detector *process.Detector
+}
+
+// processes returns the catalog and the detector (nil: the chat offers nothing) in use now.
+func (s *Server) processes() (process.Catalog, *process.Detector) {
+	if l := s.cfg.Space.live; l != nil {
+		in := l.cur.Load()
+		return in.catalog, in.detector
+	}
+	return s.cfg.Space.Catalog, s.cfg.Space.Detector
+}
+
+// reloadCatalog makes the space use the catalog load returns from now on: the chat's offers,
+// their details and the drafts' pages follow it. It does nothing when the space is off.
+func (s *Server) reloadCatalog(ctx context.Context, load func(context.Context) (process.Catalog, error)) error {
+	l := s.cfg.Space.live
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, err := load(ctx)
+	if err != nil {
+		return fmt.Errorf("reload the process catalog: %w", err)
+	}
+	in := &catalogInUse{catalog: c}
+	if l.cur.Load().detector != nil { // no detector at start: the chat offers nothing, still
+		build := s.cfg.Space.NewDetector
+		if build == nil {
+			build = func(c process.Catalog) (*process.Detector, error) { return process.NewDetector(c), nil }
+		}
+		d, err := build(c)
+		if err != nil {
+			return fmt.Errorf("intent detector for the changed catalog: %w", err)
+		}
+		in.detector = d
+	}
+	l.cur.Store(in)
+	return nil
+}
 
 func (s *Server) spaceRoutes(mux *http.ServeMux) {
 	if !s.cfg.Space.enabled() {
@@ -31,6 +92,10 @@ func (s *Server) spaceRoutes(mux *http.ServeMux) {
 	}
 	if s.cfg.Space.AbandonAfter <= 0 {
 		s.cfg.Space.AbandonAfter = space.DefaultAbandonAfter
+	}
+	if s.cfg.Space.live == nil {
+		s.cfg.Space.live = &liveCatalog{}
+		s.cfg.Space.live.cur.Store(&catalogInUse{catalog: s.cfg.Space.Catalog, detector: s.cfg.Space.Detector})
 	}
 	routes := map[string]func(http.ResponseWriter, *http.Request, auth.User){
 		"GET /space":                              s.spaceIndex,
@@ -125,5 +190,55 @@ func (s *Server) spaceRetention(ctx context.Context) {
 	}
 	if drafts > 0 || handoffs > 0 {
 		s.log.InfoContext(ctx, "retention: deleted abandoned drafts and expired handoffs", "drafts", drafts, "handoffs", handoffs)
+	}
+}
+
+// catalogLoop follows stewards' edits made through another server: every ReloadEvery it reloads
+// the catalog when the stored one changed since it last looked.
+func (s *Server) catalogLoop(ctx context.Context) {
+	st := s.cfg.Console.Processes
+	if st == nil || s.cfg.Space.live == nil {
+		return
+	}
+	version := func() (string, error) {
+		stored, err := st.List(ctx)
+		if err != nil {
+			return "", err
+		}
+		var latest time.Time
+		for _, p := range stored {
+			if p.UpdatedAt.After(latest) {
+				latest = p.UpdatedAt
+			}
+		}
+		return fmt.Sprint(len(stored), latest.UnixNano()), nil
+	}
+	seen, _ := version() // the catalog the server started with
+	every := s.cfg.Space.ReloadEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now, err := version()
+		if err != nil {
+			s.log.WarnContext(ctx, "process catalog: look for changes", "err", err)
+			continue
+		}
+		if now == seen {
+			continue
+		}
+		if err := s.reloadCatalog(ctx, st.Catalog); err != nil {
+			s.log.WarnContext(ctx, "process catalog: reload", "err", err)
+			continue
+		}
+		s.log.InfoContext(ctx, "process catalog reloaded after a change")
+		seen = now
 	}
 }

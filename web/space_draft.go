@@ -77,7 +77,8 @@ type documentView struct {
 
 // definition returns the process a draft is for.
 func (s *Server) definition(id string) (process.Definition, bool) {
-	return s.cfg.Space.Catalog.Get(id)
+	catalog, _ := s.processes()
+	return catalog.Get(id)
 }
 
 // newDraftView builds the view of d; typed and errs, after a refused save, are what the user

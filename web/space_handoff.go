@@ -34,22 +34,39 @@ func (c *client) rememberQuestion(text string) {
 	}
 }
 
-// offerHandoff sends handoff.offer when the question wishes to start a process of the catalog
-// that this connection has not been offered yet.
-func (c *client) offerHandoff(ctx context.Context, question string, ans assistant.Answer) {
-	sp := c.s.cfg.Space
-	if !sp.enabled() || sp.Detector == nil {
-		return
+// detectWish finds a wish to start a process of the catalog in the question, when the own space
+// is on and the process has not been offered on this connection yet.
+func (c *client) detectWish(ctx context.Context, question string) (process.Definition, bool) {
+	catalog, detector := c.s.processes()
+	if !c.s.cfg.Space.enabled() || detector == nil {
+		return process.Definition{}, false
 	}
-	lang := ans.Language
-	match, ok := sp.Detector.Detect(ctx, question, lang)
+	match, ok := detector.Detect(ctx, question, c.lang)
 	if _, made := c.offers[match.Process]; !ok || made {
-		return
+		return process.Definition{}, false
 	}
-	def, ok := sp.Catalog.Get(match.Process)
-	if !ok {
-		return
+	return catalog.Get(match.Process)
+}
+
+// answerWish answers a question that wishes to start def. Such a question often carries
+// personal details (a date, a town, children) that no agency page covers; when it finds nothing
+// as asked, the process's own title in the asker's language is answered instead, so the asker
+// gets the agency's information along with the offer.
+func (c *client) answerWish(ctx context.Context, q assistant.Question, def process.Definition) (assistant.Answer, error) {
+	ans, err := c.s.asst.Answer(ctx, q)
+	if err != nil || ans.Answered {
+		return ans, err
 	}
+	alt, err := c.s.asst.Answer(ctx, assistant.Question{Text: def.Title.In(ans.Language), Language: ans.Language})
+	if err != nil || !alt.Answered {
+		return ans, nil
+	}
+	return alt, nil
+}
+
+// offerHandoff sends handoff.offer for def after the answer.
+func (c *client) offerHandoff(ctx context.Context, def process.Definition, ans assistant.Answer) {
+	lang := ans.Language
 	t := c.s.strings[lang]
 	if t == nil {
 		t = c.s.strings["sv"]
@@ -83,7 +100,8 @@ func (c *client) handoffAccept(ctx context.Context, m inbound) {
 		c.error(m.ID, "bad_request", "starting a process is not available")
 		return
 	}
-	def, ok := sp.Catalog.Get(m.Process)
+	catalog, _ := c.s.processes()
+	def, ok := catalog.Get(m.Process)
 	if !ok {
 		c.error(m.ID, "bad_request", fmt.Sprintf("unknown process %q", m.Process))
 		return

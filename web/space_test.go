@@ -21,12 +21,12 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/assistant/process"
 	"github.com/nyisverige/lots/assistant/space"
+	"github.com/nyisverige/lots/assistant/space/spacetest"
 	"github.com/nyisverige/lots/ingest/ingesttest"
 	"github.com/nyisverige/lots/retrieval"
 	"github.com/nyisverige/lots/retrieval/store"
@@ -447,16 +447,8 @@ func TestSpaceExportAndDeleteAll(t *testing.T) {
 		t.Error("the confirmation page does not say the space is deleted")
 	}
 	// Nothing of Alice is left in any table; Bob keeps his.
-	for _, table := range tables(t, s.pool) {
-		var n int
-		err := s.pool.QueryRow(t.Context(), "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()+" t WHERE strpos(t::text, $1) > 0 OR strpos(t::text, $2) > 0",
-			alice.id, "Kiruna").Scan(&n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			t.Errorf("after deleting everything, %d rows of %s still hold Alice's data", n, table)
-		}
+	for table, n := range spacetest.Holding(t, s.pool, alice.id, "Kiruna") {
+		t.Errorf("after deleting everything, %d rows of %s still hold Alice's data", n, table)
 	}
 	if n := s.count(t, "SELECT count(*) FROM drafts WHERE user_id = $1", bob.id); n != 1 {
 		t.Errorf("Bob has %d drafts after Alice deleted hers; want 1", n)
@@ -484,8 +476,8 @@ func TestSpacePagesInEveryLanguage(t *testing.T) {
 				if status != http.StatusOK {
 					t.Fatalf("%s: HTTP %d", path, status)
 				}
-				if !strings.Contains(body, `lang="`+lang+`" dir="`+dirOf(lang)+`"`) {
-					t.Errorf("%s: <html> is not lang=%q dir=%q", path, lang, dirOf(lang))
+				if !strings.Contains(body, `lang="`+lang+`" dir="`+pageDir(lang)+`"`) {
+					t.Errorf("%s: <html> is not lang=%q dir=%q", path, lang, pageDir(lang))
 				}
 				if m := unfilled.FindString(body); m != "" {
 					t.Errorf("%s: a string is missing or unfilled: %q", path, m)
@@ -493,13 +485,6 @@ func TestSpacePagesInEveryLanguage(t *testing.T) {
 			}
 		})
 	}
-}
-
-func dirOf(lang string) string {
-	if lang == "ar" || lang == "fa" {
-		return "rtl"
-	}
-	return "ltr"
 }
 
 func TestSpaceSavedConversation(t *testing.T) {
@@ -547,23 +532,11 @@ func TestSpaceSavedConversation(t *testing.T) {
 // tables lists the tables of the database's schema.
 func tables(t *testing.T, pool *pgxpool.Pool) []string {
 	t.Helper()
-	rows, err := pool.Query(t.Context(), `SELECT table_name::text FROM information_schema.tables
-		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
+	return spacetest.Tables(t, pool)
 }
 
+// newUUIDString returns a fresh random UUID, for a row that does not exist yet.
 func newUUIDString(t *testing.T, pool *pgxpool.Pool) string {
 	t.Helper()
-	var id string
-	if err := pool.QueryRow(t.Context(), "SELECT gen_random_uuid()::text").Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return spacetest.NewUUID(t, pool)
 }

@@ -384,14 +384,25 @@ func (c *client) ask(ctx context.Context, m inbound) {
 	c.out(outbound{"type": "answer.start", "id": m.ID, "answer_id": answerID})
 	actx, cancel := context.WithTimeout(ctx, c.s.cfg.AnswerTimeout)
 	defer cancel()
-	ans, err := c.s.asst.Stream(actx, assistant.Question{Text: m.Text, Language: lang, Previous: c.previous},
-		func(delta string, reset bool) {
-			if reset {
-				c.out(outbound{"type": "answer.reset", "answer_id": answerID})
-				return
-			}
-			c.out(outbound{"type": "answer.delta", "answer_id": answerID, "text": delta})
-		})
+	stream := func(delta string, reset bool) {
+		if reset {
+			c.out(outbound{"type": "answer.reset", "answer_id": answerID})
+			return
+		}
+		c.out(outbound{"type": "answer.delta", "answer_id": answerID, "text": delta})
+	}
+	q := assistant.Question{Text: m.Text, Language: lang, Previous: c.previous}
+	intent, wish := c.detectWish(actx, m.Text)
+	var ans assistant.Answer
+	var err error
+	if wish {
+		ans, err = c.answerWish(actx, q, intent)
+		if err == nil {
+			stream(ans.Answer, false)
+		}
+	} else {
+		ans, err = c.s.asst.Stream(actx, q, stream)
+	}
 	if err != nil {
 		if errors.Is(err, assistant.ErrEmptyQuestion) {
 			c.error(m.ID, "bad_request", err.Error())
@@ -415,7 +426,9 @@ func (c *client) ask(ctx context.Context, m inbound) {
 	c.remember(answerID, ans.Answer, ans.Language)
 	c.out(outbound{"type": "answer.citations", "answer_id": answerID, "citations": ans.Citations})
 	c.out(outbound{"type": "answer.done", "answer_id": answerID, "answered": ans.Answered, "language": ans.Language})
-	c.offerHandoff(ctx, m.Text, ans)
+	if wish {
+		c.offerHandoff(ctx, intent, ans)
+	}
 }
 
 func (c *client) feedback(ctx context.Context, m inbound) {

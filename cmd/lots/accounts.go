@@ -116,22 +116,23 @@ func (a *app) webAccounts(ctx context.Context, publicURL string, cfg *web.Config
 	}
 	cfg.Auth = web.AuthConfig{Accounts: accounts, Passkeys: passkeys, OIDC: oidc, SecureCookies: strings.HasPrefix(publicURL, "https://")}
 
-	catalog, err := process.Embedded()
+	processes := process.NewStore(a.store.Pool())
+	if err := syncCatalog(ctx, processes); err != nil {
+		return err
+	}
+	catalog, err := processes.Catalog(ctx) // with the stewards' edits
 	if err != nil {
 		return err
 	}
-	processes := process.NewStore(a.store.Pool())
-	if _, err := processes.Sync(ctx, catalog, "lots"); err != nil {
-		return err
-	}
-	if catalog, err = processes.Catalog(ctx); err != nil { // with the stewards' edits
-		return err
-	}
-	detector := process.NewDetector(catalog)
-	if a.cfg.ChatModel != "" {
-		if detector, err = process.NewModelDetector(catalog, process.ModelConfig{BaseURL: a.cfg.ChatURL, APIKey: a.cfg.ChatKey, Model: a.cfg.ChatModel}, a.log); err != nil {
-			return err
+	newDetector := func(c process.Catalog) (*process.Detector, error) {
+		if a.cfg.ChatModel == "" {
+			return process.NewDetector(c), nil
 		}
+		return process.NewModelDetector(c, process.ModelConfig{BaseURL: a.cfg.ChatURL, APIKey: a.cfg.ChatKey, Model: a.cfg.ChatModel}, a.log)
+	}
+	detector, err := newDetector(catalog)
+	if err != nil {
+		return err
 	}
 	if a.cfg.SecretKey == nil {
 		a.log.Warn("the own space is off: set LOTS_SECRET_KEY (openssl rand -base64 32) to seal identity numbers")
@@ -141,10 +142,43 @@ func (a *app) webAccounts(ctx context.Context, publicURL string, cfg *web.Config
 			return err
 		}
 		cfg.Space = web.SpaceConfig{Store: space.New(a.store.Pool(), sealer, a.cfg.Retention), Catalog: catalog,
-			Detector: detector, Audit: accounts.Audit(), AbandonAfter: a.cfg.DraftRetention}
+			Detector: detector, NewDetector: newDetector, Audit: accounts.Audit(), AbandonAfter: a.cfg.DraftRetention}
 	}
 	cfg.Console = web.ConsoleConfig{Store: a.store, Sources: a.newManager(), Jobs: a.newQueue(),
-		Signals: evals.NewSignals(a.store.Pool(), 0), Audit: accounts.Audit(),
+		Signals: evals.NewSignals(a.store.Pool(), 0), Audit: accounts.Audit(), Processes: processes,
 		RefreshIndex: func(ctx context.Context, id int) error { return a.refreshIndex(ctx, id, io.Discard) }}
 	return nil
+}
+
+// catalogSyncer is who lots serve's start-up writes the embedded catalog as.
+const catalogSyncer = "lots"
+
+// syncCatalog writes the embedded catalog to the store at start-up: a process new in the binary
+// is added and one changed in it is updated, unless a steward has edited it since (in the
+// console or with lots processes put): their edit stays. lots processes load writes all.
+func syncCatalog(ctx context.Context, processes *process.Store) error {
+	embedded, err := process.Embedded()
+	if err != nil {
+		return err
+	}
+	stored, err := processes.List(ctx)
+	if err != nil {
+		return err
+	}
+	edited := map[string]bool{}
+	for _, st := range stored {
+		edited[st.ID] = st.UpdatedBy != catalogSyncer
+	}
+	var defs []process.Definition
+	for _, d := range embedded.List() {
+		if !edited[d.ID] {
+			defs = append(defs, d)
+		}
+	}
+	sync, err := process.NewCatalog(defs...)
+	if err != nil {
+		return err
+	}
+	_, err = processes.Sync(ctx, sync, catalogSyncer)
+	return err
 }

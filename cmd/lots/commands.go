@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/nyisverige/lots/assistant"
@@ -71,16 +70,14 @@ func (a *app) sources(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tAGENCY\tSTATUS\tPAGES\tLAST CRAWL")
-		for _, s := range srcs {
-			last := "never"
-			if !s.LastCrawl.IsZero() {
-				last = s.LastCrawl.Local().Format(time.DateTime)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", s.Name, s.Agency, s.Status, s.Pages, last)
-		}
-		return tw.Flush()
+		return writeTable(out, srcs, "no sources; lots sources add loads sources.yaml", "NAME\tAGENCY\tSTATUS\tPAGES\tLAST CRAWL",
+			func(s store.Source) string {
+				last := "never"
+				if !s.LastCrawl.IsZero() {
+					last = s.LastCrawl.Local().Format(time.DateTime)
+				}
+				return fmt.Sprintf("%s\t%s\t%s\t%d\t%s", s.Name, s.Agency, s.Status, s.Pages, last)
+			})
 	case "vet", "pause":
 		if len(args) != 2 {
 			return fmt.Errorf("sources %s: name one source", args[0])
