@@ -12,7 +12,7 @@ import (
 
 func TestUsersCommand(t *testing.T) {
 	ctx := context.Background()
-	a := &app{cfg: &Config{}, log: slog.New(slog.DiscardHandler), store: storetest.New(t)}
+	a := &app{cfg: &Config{Addr: "127.0.0.1:8080"}, log: slog.New(slog.DiscardHandler), store: storetest.New(t)}
 	run := func(args ...string) (string, error) {
 		var out bytes.Buffer
 		err := a.users(ctx, args, &out)
@@ -33,6 +33,8 @@ func TestUsersCommand(t *testing.T) {
 		{"list", []string{"list"}, "anna@skatteverket.se  steward  skatteverket  waiting for first sign-in", ""},
 		{"revoke", []string{"revoke", "boss@lots.example", "--role", "admin"}, "revoked admin from boss@lots.example", ""},
 		{"revoke again", []string{"revoke", "boss@lots.example", "--role", "admin"}, "", "does not have admin"},
+		{"invite a steward", []string{"invite", "--role", "steward", "--agency", "CSN"}, "http://localhost:8080/signin/invite/", ""},
+		{"an invitation needs a role", []string{"invite", "--agency", "CSN"}, "", "want --role"},
 		{"unknown subcommand", []string{"promote"}, "", "unknown"},
 	}
 	for _, s := range steps {
