@@ -22,7 +22,7 @@ import (
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // machines returns n pools on one fresh database, as n lots processes on n machines would have.
-func machines(t *testing.T, n int) []*pgxpool.Pool {
+func machines(t testing.TB, n int) []*pgxpool.Pool {
 	t.Helper()
 	url := storetest.URL(t)
 	ctx := context.Background()
