@@ -344,3 +344,29 @@ func (s *Server) renderConsole(w http.ResponseWriter, status int, name string, v
 	v.Data = p
 	s.renderView(w, status, name, v)
 }
+
+// How long the console's history is kept: finished jobs, and the record of page changes (with
+// their texts) once reviewed or live.
+const (
+	keepFinishedJobs = 30 * 24 * time.Hour
+	keepPageChanges  = 180 * 24 * time.Hour
+)
+
+// consoleRetention prunes finished jobs and old page changes; Run's retention loop calls it
+// every hour.
+func (s *Server) consoleRetention(ctx context.Context) {
+	if !s.cfg.Console.enabled() {
+		return
+	}
+	jobs, err := s.cfg.Console.Jobs.Prune(ctx, keepFinishedJobs)
+	if err != nil {
+		s.log.WarnContext(ctx, "retention: finished jobs", "err", err)
+	}
+	changes, err := s.cfg.Console.Store.PruneChanges(ctx, keepPageChanges)
+	if err != nil {
+		s.log.WarnContext(ctx, "retention: page changes", "err", err)
+	}
+	if jobs > 0 || changes > 0 {
+		s.log.InfoContext(ctx, "retention: pruned the console's history", "jobs", jobs, "page_changes", changes)
+	}
+}

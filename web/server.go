@@ -219,6 +219,7 @@ func (s *Server) retentionLoop(ctx context.Context) {
 	defer t.Stop()
 	for {
 		s.spaceRetention(ctx)
+		s.consoleRetention(ctx)
 		if n, err := s.convs.DeleteExpired(ctx); err != nil {
 			s.log.WarnContext(ctx, "retention", "err", err)
 		} else if n > 0 {

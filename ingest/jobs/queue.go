@@ -364,3 +364,14 @@ func IsPermanent(err error) bool {
 	var p permanent
 	return errors.As(err, &p)
 }
+
+// Prune deletes jobs that finished (done, failed or cancelled) longer ago than olderThan, so the
+// queue does not grow without end; it returns how many went.
+func (q *Queue) Prune(ctx context.Context, olderThan time.Duration) (int, error) {
+	tag, err := q.pool.Exec(ctx, `DELETE FROM jobs WHERE state IN ('done', 'failed', 'cancelled')
+		AND finished_at < now() - make_interval(secs => $1)`, olderThan.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("prune finished jobs: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

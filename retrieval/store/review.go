@@ -267,3 +267,14 @@ func (s *Store) RejectChange(ctx context.Context, id int64, by, note string) err
 	}
 	return nil
 }
+
+// PruneChanges deletes the record of page changes found longer ago than olderThan, with their
+// old and new texts; changes still waiting for a steward are kept however old.
+func (s *Store) PruneChanges(ctx context.Context, olderThan time.Duration) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM page_changes WHERE state <> 'pending'
+		AND created_at < now() - make_interval(secs => $1)`, olderThan.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("prune page changes: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
