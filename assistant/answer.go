@@ -210,7 +210,7 @@ func (a *Assistant) extractive(question, lang string, passages []store.Hit, fall
 		fn(s, false)
 	}
 	if fallback {
-		emit(a.messages.Text(lang, MsgOnlyAvailableIn, "{language}", a.messages.LanguageName(lang, passages[0].Language)) + "\n\n")
+		emit(a.onlyAvailableIn(lang, passages))
 	}
 	emit(a.messages.Text(lang, MsgFromAgency, "{agency}", passages[0].Agency))
 	pages := byPage(passages)
@@ -224,6 +224,12 @@ func (a *Assistant) extractive(question, lang string, passages []store.Hit, fall
 		cites[i] = citation(i+1, page)
 	}
 	return Answer{Answer: b.String(), Language: lang, Answered: true, Citations: cites, Mode: "extractive"}
+}
+
+// onlyAvailableIn is the notice that opens an answer from passages in another language than
+// the asker's (the fallback languages'), and the paragraph break after it.
+func (a *Assistant) onlyAvailableIn(lang string, passages []store.Hit) string {
+	return a.messages.Text(lang, MsgOnlyAvailableIn, "{language}", a.messages.LanguageName(lang, passages[0].Language)) + "\n\n"
 }
 
 // byPage groups passages by their page, in the order pages first appear.

@@ -100,20 +100,3 @@ func newAssistant(t *testing.T, gen assistant.Generator, cfg assistant.Config) *
 	s := retrieval.NewSearcher(demoStore(t), retrieval.NewLocal(0), retrieval.DefaultThresholds["local"], log)
 	return assistant.New(s, gen, messages(t), log, cfg)
 }
-
-// report fails the test with the problems found in one case, unless the case is marked with a
-// bug in non-test code (reported to the lead): then it is skipped while the problems remain,
-// and fails once they are gone, so that the mark is removed with the fix.
-func report(t *testing.T, bug string, problems []string) {
-	t.Helper()
-	switch {
-	case bug == "":
-		for _, p := range problems {
-			t.Error(p)
-		}
-	case len(problems) > 0:
-		t.Skipf("known bug (%s): %s", bug, strings.Join(problems, "; "))
-	default:
-		t.Errorf("passes now: remove the known bug mark %q", bug)
-	}
-}

@@ -120,7 +120,7 @@ func (a *Assistant) generate(ctx context.Context, question, lang string, passage
 	start := time.Now()
 	notice := ""
 	if fallback {
-		notice = a.messages.Text(lang, MsgOnlyAvailableIn, "{language}", a.messages.LanguageName(lang, passages[0].Language)) + "\n\n"
+		notice = a.onlyAvailableIn(lang, passages)
 	}
 	// The model's text reaches the asker a sentence at a time, each sentence checked first: no
 	// instructions, no marker, no citation of a passage that was not retrieved. A failed check

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/retrieval/knownbug"
 	"github.com/nyisverige/lots/retrieval/store"
 )
 
@@ -221,7 +222,7 @@ func TestAnswerGenerative(t *testing.T) {
 				problems = append(problems, generativeProblems(m, req, ans, tc.wantText, tc.wantCited)...)
 			}
 			problems = append(problems, contractProblems(ans)...)
-			report(t, knownBugs[tc.name], problems)
+			knownbug.Report(t, knownBugs[tc.name], problems)
 		})
 	}
 }

@@ -3,8 +3,9 @@ package evals
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 )
 
 // Baseline is a committed report's metrics, without the per-case outcomes, and the drops the
@@ -85,21 +86,18 @@ func (b Baseline) Compare(r Report) []Regression {
 		}
 	}
 	check("overall", b.Overall, r.Overall)
-	for _, l := range sortedNames(b.ByLanguage) {
-		now, ok := r.ByLanguage[l]
-		if !ok {
-			out = append(out, Regression{Group: "language " + l, Metric: "cases", Baseline: float64(b.ByLanguage[l].Cases)})
-			continue
+	for _, groups := range []struct {
+		prefix    string
+		base, now map[string]Metrics
+	}{{"language ", b.ByLanguage, r.ByLanguage}, {"kind ", b.ByKind, r.ByKind}} {
+		for _, name := range slices.Sorted(maps.Keys(groups.base)) {
+			now, ok := groups.now[name]
+			if !ok {
+				out = append(out, Regression{Group: groups.prefix + name, Metric: "cases", Baseline: float64(groups.base[name].Cases)})
+				continue
+			}
+			check(groups.prefix+name, groups.base[name], now)
 		}
-		check("language "+l, b.ByLanguage[l], now)
-	}
-	for _, k := range sortedNames(b.ByKind) {
-		now, ok := r.ByKind[k]
-		if !ok {
-			out = append(out, Regression{Group: "kind " + k, Metric: "cases", Baseline: float64(b.ByKind[k].Cases)})
-			continue
-		}
-		check("kind "+k, b.ByKind[k], now)
 	}
 	return out
 }
@@ -129,13 +127,4 @@ func rate(n, of int) float64 {
 		return 0
 	}
 	return float64(n) / float64(of)
-}
-
-func sortedNames(m map[string]Metrics) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -44,7 +44,8 @@ func LoadCases(paths ...string) ([]Case, error) {
 		}
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for line := 1; sc.Scan(); line++ {
+		line := 1
+		for ; sc.Scan(); line++ {
 			text := strings.TrimSpace(sc.Text())
 			if text == "" {
 				continue
@@ -72,7 +73,8 @@ func LoadCases(paths ...string) ([]Case, error) {
 			cases = append(cases, c)
 		}
 		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+			// The scan stopped at this line (bufio.ErrTooLong: over 1 MiB).
+			return nil, fmt.Errorf("%s:%d: %w", p, line, err)
 		}
 	}
 	return cases, nil

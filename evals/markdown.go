@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/nyisverige/lots/retrieval"
 )
 
 // chartMetrics are the rates drawn in each language's chart.
@@ -32,7 +34,7 @@ func (r Report) WriteMarkdown(path string, regressions []Regression) error {
 	var b strings.Builder
 	b.WriteString("# Lots evaluation\n\n")
 	fmt.Fprintf(&b, "%d cases. Rates from 0 to 1; latency in milliseconds.\n\n", r.Overall.Cases)
-	writeTable(&b, "Language", sortedKeys(r.ByLanguage, []string{"sv", "en", "ar", "fa", "so", "ti", "uk"}), r.ByLanguage, r.Overall)
+	writeTable(&b, "Language", sortedKeys(r.ByLanguage, retrieval.Languages), r.ByLanguage, r.Overall)
 	b.WriteString("\n")
 	writeTable(&b, "Kind", sortedKeys(r.ByKind, Kinds), r.ByKind, r.Overall)
 	if regressions != nil {
@@ -45,7 +47,7 @@ func (r Report) WriteMarkdown(path string, regressions []Regression) error {
 		}
 	}
 	b.WriteString("\n## Per language\n\n")
-	for _, l := range sortedKeys(r.ByLanguage, []string{"sv", "en", "ar", "fa", "so", "ti", "uk"}) {
+	for _, l := range sortedKeys(r.ByLanguage, retrieval.Languages) {
 		name := "report-" + l + ".svg"
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(barChart(l, r.ByLanguage[l])), 0o644); err != nil {
 			return fmt.Errorf("markdown report: %w", err)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"text/tabwriter"
+
+	"github.com/nyisverige/lots/retrieval"
 )
 
 // Report is the metrics overall, per language and per kind.
@@ -42,7 +44,7 @@ func (r Report) WriteTable(w io.Writer) error {
 			m.MRR, m.AnswerRate, m.CitationPrec, m.LanguageMatch, m.RefusalAccuracy, m.InjectionResist, m.LatencyP50Millis, m.LatencyP95Millis)
 	}
 	fmt.Fprintln(tw, header)
-	for _, l := range sortedKeys(r.ByLanguage, []string{"sv", "en", "ar", "fa", "so", "ti", "uk"}) {
+	for _, l := range sortedKeys(r.ByLanguage, retrieval.Languages) {
 		row(l, r.ByLanguage[l])
 	}
 	row("all", r.Overall)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,7 +154,7 @@ func (p *parser) mapping(n *yaml.Node, what string, allowed, required []string) 
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		switch {
-		case !contains(allowed, k.Value):
+		case !slices.Contains(allowed, k.Value):
 			p.fail(k, "unknown key %q in %s (allowed: %s)", k.Value, what, strings.Join(allowed, ", "))
 		case out[k.Value] != nil:
 			p.fail(k, "key %q appears twice in %s", k.Value, what)
@@ -167,15 +168,6 @@ func (p *parser) mapping(n *yaml.Node, what string, allowed, required []string) 
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // str reads a non-empty scalar.

@@ -120,9 +120,28 @@ func (a *app) webAccounts(ctx context.Context, publicURL string, cfg *web.Config
 	if err := syncCatalog(ctx, processes); err != nil {
 		return err
 	}
-	catalog, err := processes.Catalog(ctx) // with the stewards' edits
-	if err != nil {
+	if a.cfg.SecretKey == nil {
+		a.log.Warn("the own space is off: set LOTS_SECRET_KEY (openssl rand -base64 32) to seal identity numbers")
+	} else if cfg.Space, err = a.webSpace(ctx, processes, accounts.Audit()); err != nil {
 		return err
+	}
+	q := a.newQueue()
+	cfg.Console = web.ConsoleConfig{Store: a.store, Sources: a.newManager(q), Jobs: q,
+		Signals: evals.NewSignals(a.store.Pool(), 0), Audit: accounts.Audit(), Processes: processes,
+		RefreshIndex: func(ctx context.Context, id int) error { return a.refreshIndex(ctx, id, io.Discard) }}
+	return nil
+}
+
+// webSpace builds the own space: drafts sealed with the configured key, for the processes of
+// the stored catalog (with the stewards' edits), offered in the chat by the intent detector.
+func (a *app) webSpace(ctx context.Context, processes *process.Store, audit *auth.Audit) (web.SpaceConfig, error) {
+	sealer, err := space.NewSealer(a.cfg.SecretKey, a.cfg.SecretPrevious...)
+	if err != nil {
+		return web.SpaceConfig{}, err
+	}
+	catalog, err := processes.Catalog(ctx)
+	if err != nil {
+		return web.SpaceConfig{}, err
 	}
 	newDetector := func(c process.Catalog) (*process.Detector, error) {
 		if a.cfg.ChatModel == "" {
@@ -132,22 +151,10 @@ func (a *app) webAccounts(ctx context.Context, publicURL string, cfg *web.Config
 	}
 	detector, err := newDetector(catalog)
 	if err != nil {
-		return err
+		return web.SpaceConfig{}, err
 	}
-	if a.cfg.SecretKey == nil {
-		a.log.Warn("the own space is off: set LOTS_SECRET_KEY (openssl rand -base64 32) to seal identity numbers")
-	} else {
-		sealer, err := space.NewSealer(a.cfg.SecretKey, a.cfg.SecretPrevious...)
-		if err != nil {
-			return err
-		}
-		cfg.Space = web.SpaceConfig{Store: space.New(a.store.Pool(), sealer, a.cfg.Retention), Catalog: catalog,
-			Detector: detector, NewDetector: newDetector, Audit: accounts.Audit(), AbandonAfter: a.cfg.DraftRetention}
-	}
-	cfg.Console = web.ConsoleConfig{Store: a.store, Sources: a.newManager(), Jobs: a.newQueue(),
-		Signals: evals.NewSignals(a.store.Pool(), 0), Audit: accounts.Audit(), Processes: processes,
-		RefreshIndex: func(ctx context.Context, id int) error { return a.refreshIndex(ctx, id, io.Discard) }}
-	return nil
+	return web.SpaceConfig{Store: space.New(a.store.Pool(), sealer, a.cfg.Retention), Catalog: catalog,
+		Detector: detector, NewDetector: newDetector, Audit: audit, AbandonAfter: a.cfg.DraftRetention}, nil
 }
 
 // catalogSyncer is who lots serve's start-up writes the embedded catalog as.

@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -182,13 +181,12 @@ func (b *benchmark) openScratch(ctx context.Context, admin *pgx.Conn, name strin
 	if err != nil {
 		return nil, err
 	}
-	_, err = st.Migrate(ctx)
-	st.Close()
-	if err != nil {
+	// Migrate also resets the pool, so the next connections know the vector type it created.
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
 		return nil, err
 	}
-	// Reconnect: connections opened before the migration do not know the vector type.
-	return store.Open(ctx, u.String())
+	return st, nil
 }
 
 // ingestion crawls a synthetic site served on loopback into a fresh database, and copies the
@@ -483,10 +481,11 @@ func (b *benchmark) answering(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	questions, err := b.questions()
+	questions, err := evalQuestions()
 	if err != nil {
 		return err
 	}
+	questions = questions[:min(len(questions), b.opts.queries)]
 	msgs, err := assistant.LoadMessages(retrieval.Languages)
 	if err != nil {
 		return err
@@ -534,46 +533,8 @@ func (b *benchmark) ingestDemo(ctx context.Context, st *store.Store) (int, error
 		return 0, err
 	}
 	defer srv.Close()
-	srcs, err := ingest.ParseSources(demosite.SourcesYAML(srv.base))
-	if err != nil {
-		return 0, fmt.Errorf("demo sources: %w", err)
-	}
-	crawler := ingest.NewCrawler(st, b.embedder, b.quiet, ingest.CrawlOptions{})
-	pages := 0
 	b.logf("ingesting the demo corpus")
-	for _, src := range srcs {
-		saved, err := st.UpsertSource(ctx, src)
-		if err != nil {
-			return 0, err
-		}
-		src.ID, src.Status = saved.ID, saved.Status
-		stats, err := crawler.Crawl(ctx, src)
-		if err != nil {
-			return 0, err
-		}
-		pages += stats.Fetched
-	}
-	return pages, nil
-}
-
-// questions are the evaluation sets' questions, at most --queries of them.
-func (b *benchmark) questions() ([]assistant.Question, error) {
-	var out []assistant.Question
-	sets, _ := filepath.Glob("evals/sets/demo.*.jsonl")
-	if len(sets) == 0 {
-		for _, q := range demoQuestions {
-			out = append(out, assistant.Question{Text: q.text, Language: q.lang})
-		}
-		return out, nil
-	}
-	cases, err := evals.LoadCases(sets...)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cases[:min(len(cases), b.opts.queries)] {
-		out = append(out, assistant.Question{Text: c.Question, Language: c.Language, Previous: c.Previous})
-	}
-	return out, nil
+	return crawlDemo(ctx, st, ingest.NewCrawler(st, b.embedder, b.quiet, ingest.CrawlOptions{}), srv.base, io.Discard)
 }
 
 // server is an HTTP server on a loopback port.

@@ -14,6 +14,7 @@ import (
 	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/ingest"
 	"github.com/nyisverige/lots/ingest/demosite"
+	"github.com/nyisverige/lots/retrieval/store"
 	"github.com/nyisverige/lots/web/auth"
 )
 
@@ -52,29 +53,10 @@ func (a *app) demo(ctx context.Context, once bool, in io.Reader, out io.Writer) 
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "Demo agency sites: %s/\n", base)
 
-	srcs, err := ingest.ParseSources(demosite.SourcesYAML(base))
-	if err != nil {
-		return fmt.Errorf("demo sources: %w", err)
-	}
-	crawler := a.newCrawler()
 	start := time.Now()
-	total := 0
-	for _, src := range srcs {
-		saved, err := a.store.UpsertSource(ctx, src)
-		if err != nil {
-			return err
-		}
-		if saved.Status != "vetted" {
-			fmt.Fprintf(out, "%s is %s, not vetted: skipped (lots sources vet %s)\n", saved.Name, saved.Status, saved.Name)
-			continue
-		}
-		src.ID, src.Status = saved.ID, saved.Status
-		stats, err := crawler.Crawl(ctx, src)
-		if err != nil {
-			return err
-		}
-		total += stats.Fetched + stats.Unchanged
-		fmt.Fprintf(out, "  %-28s %3d new or changed pages, %3d unchanged\n", src.Name, stats.Fetched, stats.Unchanged)
+	total, err := crawlDemo(ctx, a.store, a.newCrawler(), base, out)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "Ingested %d pages in %s.\n\n", total, time.Since(start).Round(time.Millisecond))
 
@@ -107,7 +89,7 @@ func (a *app) demo(ctx context.Context, once bool, in io.Reader, out io.Writer) 
 	serveCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- a.serveOn(serveCtx, chat, out) }()
+	go func() { served <- a.serveOn(serveCtx, chat, asst, out) }()
 	time.Sleep(300 * time.Millisecond) // let the server print its URL before the prompt
 	accounts := auth.NewAccounts(a.store.Pool(), a.log, auth.AccountsConfig{})
 	token, err := accounts.Invite(ctx, auth.Role{Name: auth.RoleAdmin}, "lots demo", 24*time.Hour)
@@ -139,4 +121,33 @@ func (a *app) demo(ctx context.Context, once bool, in io.Reader, out io.Writer) 
 		printAnswer(out, asst.Messages(), ans)
 		fmt.Fprintln(out)
 	}
+}
+
+// crawlDemo registers the demo agency sites served at base as sources in st and crawls the
+// vetted ones (a steward may have paused one) with crawler, for lots demo and lots bench. It
+// writes a line per source to out and returns the pages crawled, new, changed or unchanged.
+func crawlDemo(ctx context.Context, st *store.Store, crawler *ingest.Crawler, base string, out io.Writer) (int, error) {
+	srcs, err := ingest.ParseSources(demosite.SourcesYAML(base))
+	if err != nil {
+		return 0, fmt.Errorf("demo sources: %w", err)
+	}
+	total := 0
+	for _, src := range srcs {
+		saved, err := st.UpsertSource(ctx, src)
+		if err != nil {
+			return 0, err
+		}
+		if saved.Status != store.StatusVetted {
+			fmt.Fprintf(out, "%s is %s, not vetted: skipped (lots sources vet %s)\n", saved.Name, saved.Status, saved.Name)
+			continue
+		}
+		src.ID, src.Status = saved.ID, saved.Status
+		stats, err := crawler.Crawl(ctx, src)
+		if err != nil {
+			return 0, err
+		}
+		total += stats.Fetched + stats.Unchanged
+		fmt.Fprintf(out, "  %-28s %3d new or changed pages, %3d unchanged\n", src.Name, stats.Fetched, stats.Unchanged)
+	}
+	return total, nil
 }

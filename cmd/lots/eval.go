@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/evals"
 )
 
@@ -51,14 +51,7 @@ func (a *app) eval(ctx context.Context, opts evalOptions, out, progress io.Write
 	if err := a.checkSchema(ctx); err != nil {
 		return err
 	}
-	sets := []string(opts.sets)
-	if len(sets) == 0 {
-		var err error
-		if sets, err = filepath.Glob("evals/sets/demo.*.jsonl"); err != nil || len(sets) == 0 {
-			return fmt.Errorf("eval: no --set given and no evals/sets/demo.*.jsonl here")
-		}
-	}
-	cases, err := evals.LoadCases(sets...)
+	cases, err := loadEvalCases(opts.sets)
 	if err != nil {
 		return err
 	}
@@ -121,4 +114,26 @@ func (a *app) eval(ctx context.Context, opts evalOptions, out, progress io.Write
 		fmt.Fprintf(out, "\nNo metric fell below %s by more than the tolerance.\n", opts.baseline)
 	}
 	return nil
+}
+
+// evalQuestions are the demo evaluation sets' questions, follow-ups with the question before
+// them, for lots bench and lots loadtest; or the demo's own questions when the sets are not at
+// hand (the binary run outside the repository).
+func evalQuestions() ([]assistant.Question, error) {
+	var out []assistant.Question
+	sets, err := demoSets()
+	if err != nil {
+		for _, q := range demoQuestions {
+			out = append(out, assistant.Question{Text: q.text, Language: q.lang})
+		}
+		return out, nil
+	}
+	cases, err := evals.LoadCases(sets...)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cases {
+		out = append(out, assistant.Question{Text: c.Question, Language: c.Language, Previous: c.Previous})
+	}
+	return out, nil
 }

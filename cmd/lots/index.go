@@ -452,7 +452,7 @@ func (a *app) embedderSource() retrieval.EmbedderSource {
 }
 
 // newAssistantAt is an assistant that answers from index version id, live or not (0: whichever
-// is live at each question, as newAssistant's).
+// is live at each question).
 func (a *app) newAssistantAt(id int) (*assistant.Assistant, error) {
 	msgs, err := assistant.LoadMessages(retrieval.Languages)
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -28,7 +27,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/nyisverige/lots/assistant"
-	"github.com/nyisverige/lots/evals"
 	"github.com/nyisverige/lots/retrieval"
 )
 
@@ -635,21 +633,14 @@ func summarize(results []askResult, o loadtestOptions) askSummary {
 // loadtestQuestions are the evaluation sets' questions that stand alone (a follow-up needs the
 // conversation before it), mixed across languages; or the demo's questions without the sets.
 func loadtestQuestions() ([]assistant.Question, error) {
-	var qs []assistant.Question
-	sets, _ := filepath.Glob("evals/sets/demo.*.jsonl")
-	if len(sets) == 0 {
-		for _, q := range demoQuestions {
-			qs = append(qs, assistant.Question{Text: q.text, Language: q.lang})
-		}
-		return qs, nil
-	}
-	cases, err := evals.LoadCases(sets...)
+	all, err := evalQuestions()
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range cases {
-		if c.Previous == "" {
-			qs = append(qs, assistant.Question{Text: c.Question, Language: c.Language})
+	var qs []assistant.Question
+	for _, q := range all {
+		if q.Previous == "" {
+			qs = append(qs, q)
 		}
 	}
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })

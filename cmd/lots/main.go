@@ -171,17 +171,9 @@ func (a *app) checkSchema(ctx context.Context) error {
 	return nil
 }
 
-func (a *app) newAssistant() (*assistant.Assistant, error) {
-	msgs, err := assistant.LoadMessages(retrieval.Languages)
-	if err != nil {
-		return nil, err
-	}
-	gen, err := a.cfg.newGenerator()
-	if err != nil {
-		return nil, err
-	}
-	return assistant.New(a.newSearcher(), gen, msgs, a.log, assistant.Config{GenerateTime: a.cfg.ChatTimeout}), nil
-}
+// newAssistant is the assistant every command answers with: from whichever index version is
+// live at each question.
+func (a *app) newAssistant() (*assistant.Assistant, error) { return a.newAssistantAt(0) }
 
 func (a *app) newCrawler() *ingest.Crawler {
 	return ingest.NewCrawler(a.store, a.embedder, a.log, ingest.CrawlOptions{Embedders: a.embedderSource()})

@@ -17,18 +17,19 @@ func (a *app) serve(ctx context.Context, out io.Writer) error {
 	if err := a.checkSchema(ctx); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("serve: listen on %s (set LOTS_ADDR): %w", a.cfg.Addr, err)
-	}
-	return a.serveOn(ctx, ln, out)
-}
-
-func (a *app) serveOn(ctx context.Context, ln net.Listener, out io.Writer) error {
 	asst, err := a.newAssistant()
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s (set LOTS_ADDR): %w", a.cfg.Addr, err)
+	}
+	return a.serveOn(ctx, ln, asst, out)
+}
+
+// serveOn serves the chat on ln, answering with asst, until ctx ends.
+func (a *app) serveOn(ctx context.Context, ln net.Listener, asst *assistant.Assistant, out io.Writer) error {
 	voice, err := a.newVoice(asst)
 	if err != nil {
 		return err

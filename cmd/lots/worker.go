@@ -36,8 +36,9 @@ func bindWorker(fs *flag.FlagSet) *workerFlags {
 
 func (a *app) newQueue() *jobs.Queue { return jobs.NewQueue(a.store.Pool(), jobs.QueueOptions{}) }
 
-func (a *app) newManager() *ingest.Manager {
-	return ingest.NewManager(a.store, a.newCrawler(), a.newQueue(), a.log)
+// newManager manages the sources, queueing their recrawls on q.
+func (a *app) newManager(q *jobs.Queue) *ingest.Manager {
+	return ingest.NewManager(a.store, a.newCrawler(), q, a.log)
 }
 
 // worker runs the job worker, and the scheduler of recrawls, until interrupted. It runs the
@@ -49,10 +50,10 @@ func (a *app) worker(ctx context.Context, f workerFlags, more map[string]jobs.Ha
 	if err := a.checkSchema(ctx); err != nil {
 		return err
 	}
-	m := a.newManager()
+	q := a.newQueue()
+	m := a.newManager(q)
 	handlers := m.Handlers()
 	maps.Copy(handlers, more)
-	q := a.newQueue()
 	w := jobs.NewWorker(q, handlers, a.log, jobs.WorkerOptions{Name: f.name, Concurrency: f.concurrency})
 	fmt.Fprintf(out, "worker %s is running %d jobs at a time (Ctrl-C stops it)\n", w.Name(), f.concurrency)
 	errs := make(chan error, 2)
@@ -75,7 +76,7 @@ func (a *app) sourcesRecrawl(ctx context.Context, args []string, out io.Writer) 
 	if len(args) != 1 {
 		return errors.New("sources recrawl: name one source")
 	}
-	id, err := a.newManager().Recrawl(ctx, args[0], "cli")
+	id, err := a.newManager(a.newQueue()).Recrawl(ctx, args[0], "cli")
 	if errors.Is(err, jobs.ErrDuplicate) {
 		fmt.Fprintf(out, "%s: a recrawl is already queued or running (job %d)\n", args[0], id)
 		return nil
