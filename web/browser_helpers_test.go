@@ -108,10 +108,11 @@ func pageDir(lang string) string {
 	return "ltr"
 }
 
-// uiStrings are the page's strings in lang.
-func uiStrings(t *testing.T, lang string) map[string]string {
+// uiStrings are the strings of one file of i18n/: name is a language ("sv", the chat's strings)
+// or an area and a language ("console.sv").
+func uiStrings(t *testing.T, name string) map[string]string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("i18n", lang+".json"))
+	data, err := os.ReadFile(filepath.Join("i18n", name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -24,7 +23,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/ingest"
 	"github.com/nyisverige/lots/ingest/demosite"
 	"github.com/nyisverige/lots/retrieval"
@@ -453,12 +451,7 @@ func startSite(t *testing.T, voice bool) *chatSite {
 			t.Fatal(err)
 		}
 	}
-	msgs, err := assistant.LoadMessages(retrieval.Languages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	searcher := retrieval.NewSearcher(st, emb, retrieval.DefaultThresholds["local"], log)
-	asst := assistant.New(searcher, nil, msgs, log, assistant.Config{})
+	asst := assistantFor(t, st)
 	cfg := web.Config{AsksPerMinute: 600}
 	if voice {
 		engines, err := speech.NewEngines(speech.Config{Local: true}, asst.Messages(), log)
@@ -467,12 +460,7 @@ func startSite(t *testing.T, voice bool) *chatSite {
 		}
 		cfg.Voice = speech.NewChat(speech.NewVoice(engines, asst, log, speech.VoiceConfig{}))
 	}
-	srv, err := web.New(asst, assistant.NewConversations(st.Pool(), time.Hour), st.Pool(), log, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
+	_, ts := serve(t, asst, st.Pool(), cfg)
 	return &chatSite{URL: ts.URL, store: st}
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,7 +107,7 @@ func (s *Server) consoleRouteList() []consoleRoute {
 	return routes
 }
 
-func (s *Server) consoleRoutes(mux *http.ServeMux) {
+func (s *Server) consoleRoutes(mux sessionMux) {
 	if !s.cfg.Console.enabled() {
 		return
 	}
@@ -161,14 +160,7 @@ func (s *Server) staffOnly(next func(http.ResponseWriter, *http.Request, auth.Us
 
 // consoleCSRF checks the double-submit token: a form's "csrf" field, or the X-CSRF-Token header
 // of an API call, must equal the CSRF cookie.
-func consoleCSRF(r *http.Request) bool {
-	if checkCSRF(r) {
-		return true
-	}
-	cookie, err := r.Cookie(csrfCookie)
-	header := r.Header.Get("X-CSRF-Token")
-	return err == nil && len(cookie.Value) >= 32 && subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(header)) == 1
-}
+func consoleCSRF(r *http.Request) bool { return checkCSRF(r) || checkCSRFHeader(r) }
 
 // parseInput reads a change's input into r.PostForm, from a form or a JSON object: strings as
 // they are, numbers and booleans as written, arrays as repeated values.

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -173,16 +172,11 @@ func startConsoleSite(t *testing.T) *consoleSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(nil, assistant.NewConversations(pool, time.Hour), pool, log, web.Config{
+	_, ts := serve(t, nil, pool, web.Config{
 		Auth: web.AuthConfig{Accounts: accounts},
 		Console: web.ConsoleConfig{Store: st, Sources: manager, Jobs: queue, Signals: evals.NewSignals(pool, 0),
 			Audit: auth.NewAudit(pool), Refresh: time.Second},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
 	return &consoleSite{URL: ts.URL, demo: demo, session: token, store: st}
 }
 

@@ -114,12 +114,16 @@ func (s *Server) changeByID(w http.ResponseWriter, r *http.Request, u auth.User)
 		s.internalError(w, r, "change", err)
 		return changePage{}, false
 	}
-	agencies, err := s.agencies(r.Context())
-	if err != nil {
+	// A change whose source is gone belongs to no agency: only an admin may see it.
+	var agency string
+	src, err := s.cfg.Console.Store.SourceByName(r.Context(), ch.Source)
+	switch {
+	case err == nil:
+		agency = src.Agency
+	case !errors.Is(err, store.ErrNotFound):
 		s.internalError(w, r, "change", err)
 		return changePage{}, false
 	}
-	agency := agencies[ch.Source]
 	if !s.forAgency(w, r, u, agency) {
 		return changePage{}, false
 	}

@@ -6,17 +6,13 @@ package web_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"html"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,9 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/gorilla/websocket"
 
-	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/assistant/process"
-	"github.com/nyisverige/lots/assistant/space"
 	"github.com/nyisverige/lots/evals"
 	"github.com/nyisverige/lots/ingest"
 	"github.com/nyisverige/lots/ingest/ingesttest"
@@ -43,7 +37,6 @@ import (
 type catalogSite struct {
 	*spaceSite
 	processes *process.Store
-	srv       *web.Server
 }
 
 func newCatalogSite(t *testing.T, configure ...func(*web.Config)) *catalogSite {
@@ -64,35 +57,16 @@ func newCatalogSite(t *testing.T, configure ...func(*web.Config)) *catalogSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := make([]byte, space.KeySize)
-	rand.Read(key)
-	sealer, err := space.NewSealer(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	accounts := auth.NewAccounts(pool, log, auth.AccountsConfig{})
-	sp := space.New(pool, sealer, time.Hour)
 	queue := jobs.NewQueue(pool, jobs.QueueOptions{})
 	manager := ingest.NewManager(st, ingest.NewCrawler(st, retrieval.NewLocal(0), log, ingest.CrawlOptions{}), queue, log)
-	cfg := web.Config{
-		AsksPerMinute: 600,
-		Auth:          web.AuthConfig{Accounts: accounts},
-		Space: web.SpaceConfig{Store: sp, Catalog: catalog, Detector: process.NewDetector(catalog),
-			Audit: accounts.Audit()},
-		Console: web.ConsoleConfig{Store: st, Sources: manager, Jobs: queue, Signals: evals.NewSignals(pool, 0),
-			Audit: accounts.Audit(), Processes: processes},
-	}
-	for _, c := range configure {
-		c(&cfg)
-	}
-	srv, err := web.New(assistantFor(t, st), assistant.NewConversations(pool, time.Hour), pool, log, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return &catalogSite{spaceSite: &spaceSite{Server: ts, pool: pool, space: sp, accounts: accounts, catalog: catalog},
-		processes: processes, srv: srv}
+	site := startSpaceSite(t, st, catalog, func(cfg *web.Config) {
+		cfg.Console = web.ConsoleConfig{Store: st, Sources: manager, Jobs: queue, Signals: evals.NewSignals(pool, 0),
+			Audit: cfg.Space.Audit, Processes: processes}
+		for _, c := range configure {
+			c(cfg)
+		}
+	})
+	return &catalogSite{spaceSite: site, processes: processes}
 }
 
 // steward signs in a steward of the agency, with an e-mail address the audit log names.
@@ -137,20 +111,6 @@ func offersNothing(t *testing.T, c *websocket.Conn, text, lang string) {
 	if m := recv(t, c); m["type"] != "pong" {
 		t.Fatalf("after %q came %v; want no offer", text, m)
 	}
-}
-
-// catalogStrings are the console's strings in lang.
-func catalogStrings(t *testing.T, lang string) map[string]string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("i18n", "console."+lang+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // lineOf is the line (from 1) of text that starts with prefix; 0 when none does.
@@ -260,7 +220,7 @@ func TestConsoleProcessCatalog(t *testing.T) {
 		{"agency the steward does not steward", strings.Replace(original, "\nagency: Skatteverket\n", "\nagency: Försäkringskassan\n", 1),
 			http.StatusForbidden, "console_process_not_your_agency", "agency: Försäkringskassan"},
 	}
-	sv := catalogStrings(t, "sv")
+	sv := uiStrings(t, "console.sv")
 	for _, tc := range refusals {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
 			if tc.text == original {

@@ -9,10 +9,12 @@ import (
 type PageData struct {
 	Lang      string            // the page's language, e.g. "ar"
 	Dir       string            // "rtl" for ar and fa, else "ltr"
-	T         map[string]string // the UI strings in Lang (i18n/<Lang>.json)
+	T         map[string]string // the UI strings in Lang, every area's (i18n/*<Lang>.json)
 	Languages []LanguageOption  // every supported language, for the picker
-	// StringsJSON is T as JSON, for app.js (in a <script type="application/json"> block).
+	// StringsJSON is the chat's strings (i18n/<Lang>.json) as JSON, for app.js (in the body's
+	// data-strings attribute).
 	StringsJSON string
+	Path        string      // the page's path, for the language picker: "/"
 	Question    string      // the question posted without JavaScript, if any
 	Answer      *AnswerView // its answer, rendered server-side; nil when none
 	Error       string      // a message for the user (already in Lang), e.g. rate limited

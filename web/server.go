@@ -26,6 +26,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/assistant/space"
 	"github.com/nyisverige/lots/retrieval"
 )
 
@@ -71,9 +72,12 @@ type Server struct {
 	page    *template.Template
 	views   map[string]*template.Template // templates/views/*.html, each inside the layout
 	strings map[string]map[string]string
-	conns   atomic.Int64
-	ips     *ipLimiter
-	static  http.Handler
+	// chatJSON is, by language, the chat's own strings (i18n/<lang>.json) as JSON for app.js:
+	// made once, and without the other areas' strings, which the chat page does not use.
+	chatJSON map[string]string
+	conns    atomic.Int64
+	ips      *ipLimiter
+	static   http.Handler
 	// writeBuffers are shared by the websockets: an idle connection holds none.
 	writeBuffers sync.Pool
 	// shuttingDown ends when Run shuts the server down; hijacked websockets close then.
@@ -104,7 +108,10 @@ func New(asst *assistant.Assistant, convs *assistant.Conversations, db Pinger, l
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
-	page, err := template.ParseFS(files, "templates/page.html")
+	if cfg.Space.AbandonAfter <= 0 {
+		cfg.Space.AbandonAfter = space.DefaultAbandonAfter
+	}
+	page, err := template.ParseFS(files, "templates/page.html", "templates/language.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse page template: %w", err)
 	}
@@ -112,7 +119,7 @@ func New(asst *assistant.Assistant, convs *assistant.Conversations, db Pinger, l
 	if err != nil {
 		return nil, err
 	}
-	strs, err := loadStrings()
+	strs, chatJSON, err := loadStrings()
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +129,7 @@ func New(asst *assistant.Assistant, convs *assistant.Conversations, db Pinger, l
 	}
 	shuttingDown, shutdown := context.WithCancel(context.Background())
 	return &Server{
-		asst: asst, convs: convs, db: db, log: log, cfg: cfg, page: page, views: views, strings: strs,
+		asst: asst, convs: convs, db: db, log: log, cfg: cfg, page: page, views: views, strings: strs, chatJSON: chatJSON,
 		shuttingDown: shuttingDown, shutdown: shutdown,
 		ips:    newIPLimiter(rate.Every(time.Minute/time.Duration(cfg.AsksPerMinute)), max(3, cfg.AsksPerMinute/4)),
 		static: http.StripPrefix("/static/", http.FileServerFS(static)),
@@ -130,41 +137,49 @@ func New(asst *assistant.Assistant, convs *assistant.Conversations, db Pinger, l
 }
 
 // loadStrings reads the UI strings of every language, i18n/<lang>.json and i18n/<area>.<lang>.json
-// merged, and checks every language has the keys English has and no key is defined twice.
-func loadStrings() (map[string]map[string]string, error) {
-	out := map[string]map[string]string{}
+// merged, and checks every language has the keys English has and no key is defined twice. It
+// also returns, by language, the chat's own strings (i18n/<lang>.json) as JSON, for app.js.
+func loadStrings() (strs map[string]map[string]string, chatJSON map[string]string, err error) {
+	strs, chatJSON = map[string]map[string]string{}, map[string]string{}
 	for _, lang := range retrieval.Languages {
 		names, err := stringsFiles(files, lang)
 		if err != nil {
-			return nil, fmt.Errorf("web: UI strings for %s: %w", lang, err)
+			return nil, nil, fmt.Errorf("web: UI strings for %s: %w", lang, err)
 		}
 		m := map[string]string{}
-		for _, name := range names {
+		for i, name := range names {
 			data, err := files.ReadFile(name)
 			if err != nil {
-				return nil, fmt.Errorf("web: UI strings for %s: %w", lang, err)
+				return nil, nil, fmt.Errorf("web: UI strings for %s: %w", lang, err)
 			}
 			part := map[string]string{}
 			if err := json.Unmarshal(data, &part); err != nil {
-				return nil, fmt.Errorf("web: UI strings %s: %w", name, err)
+				return nil, nil, fmt.Errorf("web: UI strings %s: %w", name, err)
+			}
+			if i == 0 { // i18n/<lang>.json, the chat's
+				js, err := json.Marshal(part)
+				if err != nil {
+					return nil, nil, fmt.Errorf("web: UI strings %s: %w", name, err)
+				}
+				chatJSON[lang] = string(js)
 			}
 			for k, v := range part {
 				if _, dup := m[k]; dup {
-					return nil, fmt.Errorf("web: UI string %q defined twice for %s (again in %s)", k, lang, name)
+					return nil, nil, fmt.Errorf("web: UI string %q defined twice for %s (again in %s)", k, lang, name)
 				}
 				m[k] = v
 			}
 		}
-		out[lang] = m
+		strs[lang] = m
 	}
-	for lang, m := range out {
-		for key := range out["en"] {
+	for lang, m := range strs {
+		for key := range strs["en"] {
 			if blank(m[key]) {
-				return nil, fmt.Errorf("web: UI string %q missing in %s", key, lang)
+				return nil, nil, fmt.Errorf("web: UI string %q missing in %s", key, lang)
 			}
 		}
 	}
-	return out, nil
+	return strs, chatJSON, nil
 }
 
 // Handler returns the server's routes with access logging and security headers.
@@ -173,17 +188,18 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("POST /ask", s.askForm)
 	mux.HandleFunc("POST /api/ask", s.apiAsk)
-	mux.HandleFunc("GET /ws", s.websocket)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /static/", s.static)
-	s.signinRoutes(mux)
-	s.spaceRoutes(mux)
-	s.consoleRoutes(mux)
+	signedIn := sessionMux{mux: mux, s: s}
+	signedIn.HandleFunc("GET /ws", s.websocket)
+	s.signinRoutes(signedIn)
+	s.spaceRoutes(signedIn)
+	s.consoleRoutes(signedIn)
 	for pattern, h := range s.cfg.Mount {
 		mux.Handle(pattern, h)
 	}
-	return s.accessLog(securityHeaders(s.withSession(mux)))
+	return s.accessLog(securityHeaders(mux))
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully; it also deletes expired
@@ -272,13 +288,17 @@ func dir(lang string) string {
 }
 
 func (s *Server) pageData(lang string) PageData {
-	d := PageData{Lang: lang, Dir: dir(lang), T: s.strings[lang]}
-	js, _ := json.Marshal(d.T)
-	d.StringsJSON = string(js)
-	for _, l := range retrieval.Languages {
-		d.Languages = append(d.Languages, LanguageOption{Code: l, Name: languageNames[l], Dir: dir(l), Selected: l == lang})
+	return PageData{Lang: lang, Dir: dir(lang), T: s.strings[lang], StringsJSON: s.chatJSON[lang],
+		Languages: languageOptions(lang), Path: "/"}
+}
+
+// languageOptions are the language picker's entries, lang selected.
+func languageOptions(lang string) []LanguageOption {
+	out := make([]LanguageOption, len(retrieval.Languages))
+	for i, l := range retrieval.Languages {
+		out[i] = LanguageOption{Code: l, Name: languageNames[l], Dir: dir(l), Selected: l == lang}
 	}
-	return d
+	return out
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
@@ -395,20 +415,31 @@ func (s *Server) csrfCookie(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
 		return c.Value
 	}
+	return s.rotateCSRF(w, r)
+}
+
+// rotateCSRF sets a new CSRF cookie and returns its token: when a request has none, and at
+// sign-in and sign-out.
+func (s *Server) rotateCSRF(w http.ResponseWriter, r *http.Request) string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	token := base64.RawURLEncoding.EncodeToString(b)
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
-		SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.secureCookies(r), SameSite: http.SameSiteStrictMode})
 	return token
 }
 
 // checkCSRF reports whether a posted form carries the request's CSRF cookie in its "csrf" field
 // (double submit). Every form that changes something checks it.
-func checkCSRF(r *http.Request) bool {
+func checkCSRF(r *http.Request) bool { return csrfMatches(r, r.PostFormValue("csrf")) }
+
+// checkCSRFHeader is checkCSRF for scripts: the token comes in the X-CSRF-Token header.
+func checkCSRFHeader(r *http.Request) bool { return csrfMatches(r, r.Header.Get("X-CSRF-Token")) }
+
+// csrfMatches reports whether token is the request's CSRF cookie.
+func csrfMatches(r *http.Request, token string) bool {
 	cookie, err := r.Cookie(csrfCookie)
-	return err == nil && len(cookie.Value) >= 32 &&
-		subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(r.PostFormValue("csrf"))) == 1
+	return err == nil && len(cookie.Value) >= 32 && subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(token)) == 1
 }
 
 // clientIP is the peer's address, or the first X-Forwarded-For entry behind a trusted proxy.

@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -40,7 +37,7 @@ const (
 	codesFlowCookie   = "lots_codes_flow"
 )
 
-func (s *Server) signinRoutes(mux *http.ServeMux) {
+func (s *Server) signinRoutes(mux sessionMux) {
 	s.cfg.Auth.attempts = newIPLimiter(rate.Every(time.Minute/signinAttemptsPerMinute), signinAttemptsPerMinute)
 	mux.HandleFunc("GET /signin", s.signinPage)
 	mux.HandleFunc("POST /signin/recovery", s.recoverySignIn)
@@ -62,6 +59,20 @@ func (s *Server) signinRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/signout-everywhere", s.requireUser(s.signoutEverywhere))
 }
 
+// sessionMux registers the routes that know who is signed in: each looks the request's session
+// up (withSession). The chat page, its API, static files, health checks and mounted routes
+// have no use for it, and cost no query.
+type sessionMux struct {
+	mux *http.ServeMux
+	s   *Server
+}
+
+// Handle registers h for pattern, with the signed-in user in its requests' context.
+func (m sessionMux) Handle(pattern string, h http.Handler) { m.mux.Handle(pattern, m.s.withSession(h)) }
+
+// HandleFunc registers h for pattern, with the signed-in user in its requests' context.
+func (m sessionMux) HandleFunc(pattern string, h http.HandlerFunc) { m.Handle(pattern, h) }
+
 // withSession puts the signed-in user, if any, into the request's context. An unknown or
 // expired session cookie is cleared; it never becomes a session.
 func (s *Server) withSession(next http.Handler) http.Handler {
@@ -71,7 +82,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(auth.SessionCookie)
-		if err != nil || c.Value == "" || strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		if err != nil || c.Value == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -202,21 +213,6 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, userID, method, 
 	s.rotateCSRF(w, r)
 	accounts.RecordSignIn(r.Context(), userID, method, provider)
 	return nil
-}
-
-// rotateCSRF sets a new CSRF cookie, at sign-in and sign-out.
-func (s *Server) rotateCSRF(w http.ResponseWriter, r *http.Request) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/", HttpOnly: true,
-		Secure: s.secureCookies(r), SameSite: http.SameSiteStrictMode})
-}
-
-// checkCSRFHeader is checkCSRF for scripts: the token comes in the X-CSRF-Token header.
-func checkCSRFHeader(r *http.Request) bool {
-	cookie, err := r.Cookie(csrfCookie)
-	return err == nil && len(cookie.Value) >= 32 &&
-		subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(r.Header.Get("X-CSRF-Token"))) == 1
 }
 
 // localPath returns next when it is a path on this site ("/space?lang=ar"), else "": never

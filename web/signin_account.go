@@ -69,9 +69,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v View, s
 	s.renderView(w, status, "account.html", v)
 }
 
-// accountForm parses a form of the account page and checks its CSRF token; on failure it has
-// answered.
-func (s *Server) accountForm(w http.ResponseWriter, r *http.Request) bool {
+// signinForm parses a form of the sign-in or account pages and checks its CSRF token; on failure
+// it has answered.
+func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form", http.StatusBadRequest)
@@ -86,7 +86,7 @@ func (s *Server) accountForm(w http.ResponseWriter, r *http.Request) bool {
 
 // passkeyRemove is POST /account/passkeys/remove.
 func (s *Server) passkeyRemove(w http.ResponseWriter, r *http.Request) {
-	if !s.accountForm(w, r) {
+	if !s.signinForm(w, r) {
 		return
 	}
 	u, _ := auth.UserFrom(r.Context())
@@ -116,7 +116,7 @@ func (s *Server) passkeyRemove(w http.ResponseWriter, r *http.Request) {
 
 // regenerateCodes is POST /account/codes: new recovery codes replace the old, shown once.
 func (s *Server) regenerateCodes(w http.ResponseWriter, r *http.Request) {
-	if !s.accountForm(w, r) {
+	if !s.signinForm(w, r) {
 		return
 	}
 	u, _ := auth.UserFrom(r.Context())
@@ -125,7 +125,7 @@ func (s *Server) regenerateCodes(w http.ResponseWriter, r *http.Request) {
 
 // signoutEverywhere is POST /account/signout-everywhere: every session of the user ends.
 func (s *Server) signoutEverywhere(w http.ResponseWriter, r *http.Request) {
-	if !s.accountForm(w, r) {
+	if !s.signinForm(w, r) {
 		return
 	}
 	u, _ := auth.UserFrom(r.Context())

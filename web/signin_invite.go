@@ -34,18 +34,16 @@ func (s *Server) invitePage(w http.ResponseWriter, r *http.Request) {
 	if role.Name == auth.RoleSteward {
 		d.Accept = fmt.Sprintf(v.T["invite_lead_steward"], role.Agency)
 	}
-	v.Path = "/signin/invite/" + token
 	v.Data = d
 	s.renderView(w, http.StatusOK, "signin_invite.html", v)
 }
 
 // acceptInvite is POST /signin/invite/{token}: the role becomes the signed-in user's.
 func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
-	u, _ := auth.UserFrom(r.Context())
-	if !checkCSRF(r) {
-		s.signinProblem(w, r, http.StatusForbidden, "signin_error_csrf")
+	if !s.signinForm(w, r) {
 		return
 	}
+	u, _ := auth.UserFrom(r.Context())
 	_, err := s.cfg.Auth.Accounts.AcceptInvite(r.Context(), r.PathValue("token"), u.ID)
 	if errors.Is(err, auth.ErrFlowExpired) {
 		s.signinProblem(w, r, http.StatusNotFound, "invite_invalid")

@@ -146,16 +146,10 @@ func (s *Server) showNewCodes(w http.ResponseWriter, r *http.Request, u auth.Use
 
 // signout is POST /signout: the session ends here and its cookie goes.
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+	if !s.signinForm(w, r) {
 		return
 	}
 	lang := formLanguage(r)
-	if !checkCSRF(r) {
-		s.signinProblem(w, r, http.StatusForbidden, "signin_error_csrf")
-		return
-	}
 	if s.cfg.Auth.Accounts != nil {
 		if err := s.cfg.Auth.Accounts.EndSession(r.Context(), s.takeCookie(w, r, auth.SessionCookie)); err != nil {
 			s.log.ErrorContext(r.Context(), "sign out", "err", err)

@@ -66,14 +66,8 @@ func startAuthSite(t *testing.T) *authSite {
 		t.Fatal(err)
 	}
 
-	msgs, err := assistant.LoadMessages(retrieval.Languages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	searcher := retrieval.NewSearcher(st, retrieval.NewLocal(0), retrieval.DefaultThresholds["local"], log)
-	asst := assistant.New(searcher, nil, msgs, log, assistant.Config{})
 	cfg := web.Config{AsksPerMinute: 600, Auth: web.AuthConfig{Accounts: accounts, Passkeys: passkeys, OIDC: oidc}}
-	srv, err := web.New(asst, assistant.NewConversations(pool, time.Hour), pool, log, cfg)
+	srv, err := web.New(assistantFor(t, st), assistant.NewConversations(pool, time.Hour), pool, log, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,12 +86,9 @@ func (s *Server) reloadCatalog(ctx context.Context, load func(context.Context) (
 	return nil
 }
 
-func (s *Server) spaceRoutes(mux *http.ServeMux) {
+func (s *Server) spaceRoutes(mux sessionMux) {
 	if !s.cfg.Space.enabled() {
 		return
-	}
-	if s.cfg.Space.AbandonAfter <= 0 {
-		s.cfg.Space.AbandonAfter = space.DefaultAbandonAfter
 	}
 	if s.cfg.Space.live == nil {
 		s.cfg.Space.live = &liveCatalog{}
@@ -179,11 +176,7 @@ func (s *Server) spaceRetention(ctx context.Context) {
 	if !s.cfg.Space.enabled() {
 		return
 	}
-	abandon := s.cfg.Space.AbandonAfter
-	if abandon <= 0 {
-		abandon = space.DefaultAbandonAfter
-	}
-	drafts, handoffs, err := s.cfg.Space.Store.Retain(ctx, abandon)
+	drafts, handoffs, err := s.cfg.Space.Store.Retain(ctx, s.cfg.Space.AbandonAfter)
 	if err != nil {
 		s.log.WarnContext(ctx, "retention: own space", "err", err)
 		return

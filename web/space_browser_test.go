@@ -6,9 +6,6 @@ package web_test
 // scan of the space and a draft in Swedish and Arabic.
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -53,7 +50,7 @@ func TestBrowserHandoff(t *testing.T) {
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			lang := tc.lang
-			ui, space := uiStrings(t, lang), uiSpaceStrings(t, lang)
+			ui, space := uiStrings(t, lang), uiStrings(t, "space."+lang)
 			p := s.signIn(t, lang) // the account; the browser carries its session once signed in
 			tb := b.tab(t)
 			// The tabs share the browser's cookies: each language starts signed out.
@@ -250,18 +247,4 @@ func TestBrowserSpaceAxe(t *testing.T) {
 			})
 		}
 	}
-}
-
-// uiSpaceStrings are the own space's strings in lang.
-func uiSpaceStrings(t *testing.T, lang string) map[string]string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("i18n", "space."+lang+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }

@@ -38,6 +38,7 @@ import (
 // the demo corpus and the process catalog.
 type spaceSite struct {
 	*httptest.Server
+	srv      *web.Server
 	pool     *pgxpool.Pool
 	space    *space.Store
 	accounts *auth.Accounts
@@ -47,39 +48,28 @@ type spaceSite struct {
 func newSpaceSite(t *testing.T) *spaceSite {
 	t.Helper()
 	st := ingesttest.DemoStore(t)
-	return startSpaceSite(t, st.Pool(), assistantFor(t, st))
-}
-
-// assistantFor is the assistant over the corpus in st.
-func assistantFor(t *testing.T, st *store.Store) *assistant.Assistant {
-	t.Helper()
-	log := slog.New(slog.DiscardHandler)
-	msgs, err := assistant.LoadMessages(retrieval.Languages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	searcher := retrieval.NewSearcher(st, retrieval.NewLocal(0), retrieval.DefaultThresholds["local"], log)
-	return assistant.New(searcher, nil, msgs, log, assistant.Config{})
-}
-
-func startSpaceSite(t *testing.T, pool *pgxpool.Pool, asst *assistant.Assistant) *spaceSite {
-	t.Helper()
-	ctx := t.Context()
-	log := slog.New(slog.DiscardHandler)
 	catalog, err := process.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := process.NewStore(pool).Sync(ctx, catalog, "test"); err != nil {
+	if _, err := process.NewStore(st.Pool()).Sync(t.Context(), catalog, "test"); err != nil {
 		t.Fatal(err)
 	}
+	return startSpaceSite(t, st, catalog, nil)
+}
+
+// startSpaceSite serves the chat over st with sign-in and the own space for catalog (already in
+// the processes table); configure, when not nil, may add to the configuration.
+func startSpaceSite(t *testing.T, st *store.Store, catalog process.Catalog, configure func(*web.Config)) *spaceSite {
+	t.Helper()
+	pool := st.Pool()
 	key := make([]byte, space.KeySize)
 	rand.Read(key)
 	sealer, err := space.NewSealer(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounts := auth.NewAccounts(pool, log, auth.AccountsConfig{})
+	accounts := auth.NewAccounts(pool, slog.New(slog.DiscardHandler), auth.AccountsConfig{})
 	sp := space.New(pool, sealer, time.Hour)
 	cfg := web.Config{
 		AsksPerMinute: 600,
@@ -87,13 +77,11 @@ func startSpaceSite(t *testing.T, pool *pgxpool.Pool, asst *assistant.Assistant)
 		Space: web.SpaceConfig{Store: sp, Catalog: catalog, Detector: process.NewDetector(catalog),
 			Audit: accounts.Audit()},
 	}
-	srv, err := web.New(asst, assistant.NewConversations(pool, time.Hour), pool, log, cfg)
-	if err != nil {
-		t.Fatal(err)
+	if configure != nil {
+		configure(&cfg)
 	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return &spaceSite{Server: ts, pool: pool, space: sp, accounts: accounts, catalog: catalog}
+	srv, ts := serve(t, assistantFor(t, st), pool, cfg)
+	return &spaceSite{Server: ts, srv: srv, pool: pool, space: sp, accounts: accounts, catalog: catalog}
 }
 
 // person is a signed-in user with a browser-like HTTP client (cookies, no redirects followed).

@@ -9,7 +9,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/nyisverige/lots/retrieval"
 	"github.com/nyisverige/lots/web/auth"
 )
 
@@ -30,7 +29,7 @@ type View struct {
 	Data      any
 }
 
-// parseViews parses each templates/views/*.html together with the layout.
+// parseViews parses each templates/views/*.html together with the layout and its language picker.
 func parseViews(fsys fs.FS) (map[string]*template.Template, error) {
 	names, err := fs.Glob(fsys, "templates/views/*.html")
 	if err != nil {
@@ -38,7 +37,7 @@ func parseViews(fsys fs.FS) (map[string]*template.Template, error) {
 	}
 	views := map[string]*template.Template{}
 	for _, name := range names {
-		t, err := template.New(path.Base(name)).Funcs(viewFuncs).ParseFS(fsys, "templates/layout.html", name)
+		t, err := template.New(path.Base(name)).Funcs(viewFuncs).ParseFS(fsys, "templates/layout.html", "templates/language.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse view %s: %w", name, err)
 		}
@@ -66,11 +65,8 @@ var viewFuncs = template.FuncMap{
 // view starts a View for the request: its language, the signed-in user and a CSRF token.
 func (s *Server) view(w http.ResponseWriter, r *http.Request, section, titleKey string) View {
 	lang := pageLanguage(r)
-	v := View{Lang: lang, Dir: dir(lang), T: s.strings[lang], Section: section, Path: r.URL.Path}
+	v := View{Lang: lang, Dir: dir(lang), T: s.strings[lang], Section: section, Path: r.URL.Path, Languages: languageOptions(lang)}
 	v.Title = v.T[titleKey]
-	for _, l := range retrieval.Languages {
-		v.Languages = append(v.Languages, LanguageOption{Code: l, Name: languageNames[l], Dir: dir(l), Selected: l == lang})
-	}
 	if u, ok := auth.UserFrom(r.Context()); ok {
 		v.User = &u
 	}
@@ -108,5 +104,5 @@ func stringsFiles(fsys fs.FS, lang string) ([]string, error) {
 	return append([]string{"i18n/" + lang + ".json"}, areas...), nil
 }
 
-// trimmed reports whether s is empty after trimming spaces.
+// blank reports whether s is empty after trimming spaces.
 func blank(s string) bool { return strings.TrimSpace(s) == "" }

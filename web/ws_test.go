@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/nyisverige/lots/assistant"
 	"github.com/nyisverige/lots/ingest/ingesttest"
@@ -36,25 +36,38 @@ func newServer(t *testing.T, cfg web.Config) *lotsServer {
 // built on the server's assistant (the voice pipeline).
 func newServerWith(t *testing.T, cfg web.Config, withAssistant func(*assistant.Assistant, *web.Config)) *lotsServer {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := ingesttest.DemoStore(t)
-	emb := retrieval.NewLocal(0)
+	asst := assistantFor(t, st)
+	if withAssistant != nil {
+		withAssistant(asst, &cfg)
+	}
+	_, ts := serve(t, asst, st.Pool(), cfg)
+	return &lotsServer{Server: ts, store: st}
+}
+
+// assistantFor is the assistant over the corpus in st, with the local embedder.
+func assistantFor(t *testing.T, st *store.Store) *assistant.Assistant {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
 	msgs, err := assistant.LoadMessages(retrieval.Languages)
 	if err != nil {
 		t.Fatal(err)
 	}
-	searcher := retrieval.NewSearcher(st, emb, retrieval.DefaultThresholds["local"], log)
-	asst := assistant.New(searcher, nil, msgs, log, assistant.Config{})
-	if withAssistant != nil {
-		withAssistant(asst, &cfg)
-	}
-	srv, err := web.New(asst, assistant.NewConversations(st.Pool(), time.Hour), st.Pool(), log, cfg)
+	searcher := retrieval.NewSearcher(st, retrieval.NewLocal(0), retrieval.DefaultThresholds["local"], log)
+	return assistant.New(searcher, nil, msgs, log, assistant.Config{})
+}
+
+// serve builds the server with asst (nil: no chat) over pool and serves it on loopback until
+// the test ends.
+func serve(t *testing.T, asst *assistant.Assistant, pool *pgxpool.Pool, cfg web.Config) (*web.Server, *httptest.Server) {
+	t.Helper()
+	srv, err := web.New(asst, assistant.NewConversations(pool, time.Hour), pool, slog.New(slog.DiscardHandler), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &lotsServer{Server: ts, store: st}
+	return srv, ts
 }
 
 func (s *lotsServer) dial(t *testing.T, origin string) *websocket.Conn {

@@ -140,14 +140,10 @@ func (a *Accounts) StartSession(ctx context.Context, userID string) (token strin
 		idle = a.cfg.SessionMax
 	}
 	expires = time.Now().Add(idle)
-	if _, err := a.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at < now()`); err != nil {
-		return "", time.Time{}, fmt.Errorf("start session: %w", err)
-	}
-	if _, err := a.pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2::uuid, $3)`,
-		hash, userID, expires); err != nil {
-		return "", time.Time{}, fmt.Errorf("start session: %w", err)
-	}
-	if _, err := a.pool.Exec(ctx, `UPDATE users SET last_seen_at = now() WHERE id = $1::uuid`, userID); err != nil {
+	// One statement: the sweep, the session and the user's last sign-in land together or not at all.
+	if _, err := a.pool.Exec(ctx, `WITH expired AS (DELETE FROM sessions WHERE expires_at < now()),
+			seen AS (UPDATE users SET last_seen_at = now() WHERE id = $2::uuid)
+		INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2::uuid, $3)`, hash, userID, expires); err != nil {
 		return "", time.Time{}, fmt.Errorf("start session: %w", err)
 	}
 	return token, expires, nil

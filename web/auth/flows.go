@@ -30,10 +30,8 @@ func (a *Accounts) SaveFlow(ctx context.Context, kind string, data any) (token s
 		return "", fmt.Errorf("save %s flow: %w", kind, err)
 	}
 	token, hash := newToken()
-	if _, err := a.pool.Exec(ctx, `DELETE FROM signin_flows WHERE expires_at < now()`); err != nil {
-		return "", fmt.Errorf("save %s flow: %w", kind, err)
-	}
-	if _, err := a.pool.Exec(ctx, `INSERT INTO signin_flows (token_hash, kind, data, expires_at) VALUES ($1, $2, $3, $4)`,
+	if _, err := a.pool.Exec(ctx, `WITH expired AS (DELETE FROM signin_flows WHERE expires_at < now())
+		INSERT INTO signin_flows (token_hash, kind, data, expires_at) VALUES ($1, $2, $3, $4)`,
 		hash, kind, js, time.Now().Add(flowTTL)); err != nil {
 		return "", fmt.Errorf("save %s flow: %w", kind, err)
 	}
