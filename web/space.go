@@ -193,20 +193,7 @@ func (s *Server) catalogLoop(ctx context.Context) {
 	if st == nil || s.cfg.Space.live == nil {
 		return
 	}
-	version := func() (string, error) {
-		stored, err := st.List(ctx)
-		if err != nil {
-			return "", err
-		}
-		var latest time.Time
-		for _, p := range stored {
-			if p.UpdatedAt.After(latest) {
-				latest = p.UpdatedAt
-			}
-		}
-		return fmt.Sprint(len(stored), latest.UnixNano()), nil
-	}
-	seen, _ := version() // the catalog the server started with
+	seen, _ := st.Version(ctx) // the catalog the server started with
 	every := s.cfg.Space.ReloadEvery
 	if every <= 0 {
 		every = time.Minute
@@ -219,7 +206,7 @@ func (s *Server) catalogLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		now, err := version()
+		now, err := st.Version(ctx)
 		if err != nil {
 			s.log.WarnContext(ctx, "process catalog: look for changes", "err", err)
 			continue

@@ -150,3 +150,17 @@ func scanStored(row pgx.CollectableRow) (Stored, error) {
 	}
 	return st, nil
 }
+
+// Version names the stored catalog's state (how many definitions, and the latest change), so a
+// server can tell cheaply whether it changed since it last looked.
+func (s *Store) Version(ctx context.Context) (string, error) {
+	var n int
+	var latest *time.Time
+	if err := s.pool.QueryRow(ctx, "SELECT count(*), max(updated_at) FROM processes").Scan(&n, &latest); err != nil {
+		return "", fmt.Errorf("catalog version: %w", err)
+	}
+	if latest == nil {
+		return "0", nil
+	}
+	return fmt.Sprint(n, "@", latest.UnixNano()), nil
+}
