@@ -80,6 +80,17 @@ func Chunk(doc *extract.Document, opts ChunkOptions) []Passage {
 	return out
 }
 
+// hasText reports whether any of the sections has text: whether Chunk makes any passage of
+// them, without splitting them.
+func hasText(sections []extract.Section) bool {
+	for _, sec := range sections {
+		if strings.TrimSpace(sec.Text) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // EmbeddingText is what gets embedded for a passage: the page title and heading path give a
 // short passage the context a reader has.
 func EmbeddingText(title string, p Passage) string {

@@ -164,35 +164,17 @@ func fill(ctx context.Context, st *store.Store, ix store.Index, e retrieval.Embe
 // chunkPages splits the pages' sections into passages and embeds them, in one call to the
 // embedder for the batch.
 func chunkPages(ctx context.Context, e retrieval.Embedder, opts ChunkOptions, pages []store.SourcePage) ([][]store.Chunk, error) {
+	titles := make([]string, len(pages))
 	passages := make([][]Passage, len(pages))
-	var texts []string
 	for i, p := range pages {
 		var sections []extract.Section
 		if err := json.Unmarshal(p.Sections, &sections); err != nil {
 			return nil, fmt.Errorf("sections of %s: %w", p.URL, err)
 		}
+		titles[i] = p.Title
 		passages[i] = Chunk(&extract.Document{Title: p.Title, Sections: sections}, opts)
-		for _, ps := range passages[i] {
-			texts = append(texts, EmbeddingText(p.Title, ps))
-		}
 	}
-	vecs, err := e.Embed(ctx, texts)
-	if err != nil {
-		return nil, err
-	}
-	if len(vecs) != len(texts) {
-		return nil, fmt.Errorf("embed %d passages: got %d vectors", len(texts), len(vecs))
-	}
-	out := make([][]store.Chunk, len(pages))
-	n := 0
-	for i, ps := range passages {
-		out[i] = make([]store.Chunk, len(ps))
-		for j, p := range ps {
-			out[i][j] = store.Chunk{Ord: j, Headings: p.Headings, Text: p.Text, Embedding: vecs[n]}
-			n++
-		}
-	}
-	return out, nil
+	return embedPassages(ctx, e, titles, passages)
 }
 
 // effectiveChunking is what Chunk makes of opts, recorded with the version.

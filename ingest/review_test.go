@@ -330,6 +330,16 @@ func TestApprovalHoldsChanges(t *testing.T) {
 	if n := count(t, st, "SELECT count(*) FROM page_changes WHERE state = 'pending'"); n != 1 {
 		t.Fatalf("%d pending after editing bank, want 1", n)
 	}
+	// A newer version replaces the one pending.
+	site.set("bank", bankText+" Annan mening.")
+	crawl(t, c, st, "testverket")
+	held, err := m.Changes(ctx, ingest.ChangeFilter{State: store.ReviewPending})
+	if err != nil || len(held) != 1 {
+		t.Fatalf("%d pending after editing bank again, want 1 (%v)", len(held), err)
+	}
+	if d, err := m.Change(ctx, held[0].ID); err != nil || !strings.Contains(d.NewText, "Annan mening.") || strings.Contains(d.NewText, "Ny mening.") {
+		t.Errorf("the pending change does not hold the newer version: %q, %v", d.NewText, err)
+	}
 	site.set("bank", bankText)
 	crawl(t, c, st, "testverket")
 	if n := count(t, st, "SELECT count(*) FROM page_changes WHERE state = 'pending'"); n != 0 {

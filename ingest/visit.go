@@ -177,7 +177,7 @@ func (cr *crawl) pageState(ctx context.Context, u string) (store.PageState, erro
 
 // page turns an extracted document into the page row.
 func (cr *crawl) page(u string, resp *Response, doc *extract.Document, hash []byte) (store.Page, error) {
-	if len(Chunk(doc, cr.opts.Chunking)) == 0 {
+	if !hasText(doc.Sections) {
 		return store.Page{}, fmt.Errorf("extract: %w", extract.ErrNoContent)
 	}
 	sections, err := json.Marshal(doc.Sections)
@@ -214,19 +214,39 @@ func chunkPage(ctx context.Context, e retrieval.Embedder, opts ChunkOptions, tit
 	if len(passages) == 0 {
 		return nil, fmt.Errorf("extract: %w", extract.ErrNoContent)
 	}
-	texts := make([]string, len(passages))
-	for i, p := range passages {
-		texts[i] = EmbeddingText(title, p)
+	chunks, err := embedPassages(ctx, e, []string{title}, [][]Passage{passages})
+	if err != nil {
+		return nil, err
+	}
+	return chunks[0], nil
+}
+
+// embedPassages embeds the passages of pages (passages[i] are those of the page titled
+// titles[i]) in one call to the embedder, and returns them as each page's chunks.
+func embedPassages(ctx context.Context, e retrieval.Embedder, titles []string, passages [][]Passage) ([][]store.Chunk, error) {
+	var texts []string
+	for i, ps := range passages {
+		for _, p := range ps {
+			texts = append(texts, EmbeddingText(titles[i], p))
+		}
 	}
 	vecs, err := e.Embed(ctx, texts)
 	if err != nil {
 		return nil, err
 	}
-	chunks := make([]store.Chunk, len(passages))
-	for i, p := range passages {
-		chunks[i] = store.Chunk{Ord: i, Headings: p.Headings, Text: p.Text, Embedding: vecs[i]}
+	if len(vecs) != len(texts) {
+		return nil, fmt.Errorf("embed %d passages: got %d vectors", len(texts), len(vecs))
 	}
-	return chunks, nil
+	out := make([][]store.Chunk, len(passages))
+	n := 0
+	for i, ps := range passages {
+		out[i] = make([]store.Chunk, len(ps))
+		for j, p := range ps {
+			out[i][j] = store.Chunk{Ord: j, Headings: p.Headings, Text: p.Text, Embedding: vecs[n]}
+			n++
+		}
+	}
+	return out, nil
 }
 
 // follow adds the page's in-scope links and translations to the frontier.

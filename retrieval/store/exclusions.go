@@ -90,17 +90,9 @@ func (s *Store) Exclusions(ctx context.Context, sourceID int64) ([]Exclusion, er
 
 // ExcludedURLs returns the set of excluded URLs a crawl of the source must skip.
 func (s *Store) ExcludedURLs(ctx context.Context, sourceID int64) (map[string]bool, error) {
-	rows, err := s.pool.Query(ctx, "SELECT url FROM page_exclusions WHERE source_id = $1 OR source_id IS NULL", sourceID)
+	set, err := s.urlSet(ctx, "SELECT url FROM page_exclusions WHERE source_id = $1 OR source_id IS NULL", sourceID)
 	if err != nil {
 		return nil, fmt.Errorf("excluded urls of source %d: %w", sourceID, err)
-	}
-	urls, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("excluded urls of source %d: %w", sourceID, err)
-	}
-	set := make(map[string]bool, len(urls))
-	for _, u := range urls {
-		set[u] = true
 	}
 	return set, nil
 }

@@ -60,13 +60,10 @@ type ChangeFilter struct {
 	Limit    int // default 200
 }
 
-var (
-	//go:embed queries/insert_change.sql
-	insertChangeSQL string
-	//go:embed queries/hold_change.sql
-	holdChangeSQL string
-)
+//go:embed queries/insert_change.sql
+var insertChangeSQL string
 
+// insertChange records ch in its state; a pending one replaces the change pending for its URL.
 func insertChange(ctx context.Context, tx pgx.Tx, ch *PageChange) error {
 	held, err := heldJSON(ch.Held)
 	if err != nil {
@@ -74,8 +71,8 @@ func insertChange(ctx context.Context, tx pgx.Tx, ch *PageChange) error {
 	}
 	if ch.State == ReviewLive {
 		// A version held before the source stopped requiring approval is out of date now.
-		if _, err := tx.Exec(ctx, "DELETE FROM page_changes WHERE url = $1 AND state = 'pending'", ch.URL); err != nil {
-			return fmt.Errorf("withdraw pending changes of %s: %w", ch.URL, err)
+		if _, err := withdrawPending(ctx, tx, ch.URL); err != nil {
+			return err
 		}
 	}
 	err = tx.QueryRow(ctx, insertChangeSQL, nullID(ch.RunID), ch.SourceID, ch.URL, nullID(ch.PageID), ch.Kind, ch.Title,
@@ -110,10 +107,6 @@ func nullID(id int64) *int64 {
 // version replaces the pending one.
 func (s *Store) HoldChange(ctx context.Context, frontierURL, reason string, ch *PageChange) (held bool, err error) {
 	ch.State = ReviewPending
-	heldPage, err := heldJSON(ch.Held)
-	if err != nil {
-		return false, err
-	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var lastState, lastKind string
 		var lastHash []byte
@@ -124,9 +117,8 @@ func (s *Store) HoldChange(ctx context.Context, frontierURL, reason string, ch *
 		}
 		seen := (lastState == ReviewPending || lastState == ReviewRejected) && lastKind == ch.Kind && string(lastHash) == string(ch.ContentHash)
 		if !seen {
-			if err := tx.QueryRow(ctx, holdChangeSQL, nullID(ch.RunID), ch.SourceID, ch.URL, nullID(ch.PageID), ch.Kind, ch.Title,
-				ch.Language, ch.OldText, ch.NewText, ch.ContentHash, heldPage).Scan(&ch.ID, &ch.CreatedAt); err != nil {
-				return fmt.Errorf("hold %s change of %s: %w", ch.Kind, ch.URL, err)
+			if err := insertChange(ctx, tx, ch); err != nil {
+				return err
 			}
 			held = true
 		}
@@ -140,13 +132,22 @@ func (s *Store) HoldChange(ctx context.Context, frontierURL, reason string, ch *
 
 // HeldURLs returns the URLs of the source that have a change pending.
 func (s *Store) HeldURLs(ctx context.Context, sourceID int64) (map[string]bool, error) {
-	rows, err := s.pool.Query(ctx, "SELECT url FROM page_changes WHERE source_id = $1 AND state = 'pending'", sourceID)
+	set, err := s.urlSet(ctx, "SELECT url FROM page_changes WHERE source_id = $1 AND state = 'pending'", sourceID)
 	if err != nil {
 		return nil, fmt.Errorf("held urls of source %d: %w", sourceID, err)
 	}
+	return set, nil
+}
+
+// urlSet runs a query of one text column and returns its values as a set.
+func (s *Store) urlSet(ctx context.Context, query string, args ...any) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	urls, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("held urls of source %d: %w", sourceID, err)
+		return nil, err
 	}
 	set := make(map[string]bool, len(urls))
 	for _, u := range urls {
@@ -157,7 +158,11 @@ func (s *Store) HeldURLs(ctx context.Context, sourceID int64) (map[string]bool, 
 
 // WithdrawPending drops the changes of url still pending: the site is back to the live version.
 func (s *Store) WithdrawPending(ctx context.Context, url string) (int, error) {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM page_changes WHERE url = $1 AND state = 'pending'", url)
+	return withdrawPending(ctx, s.pool, url)
+}
+
+func withdrawPending(ctx context.Context, db execer, url string) (int, error) {
+	tag, err := db.Exec(ctx, "DELETE FROM page_changes WHERE url = $1 AND state = 'pending'", url)
 	if err != nil {
 		return 0, fmt.Errorf("withdraw pending changes of %s: %w", url, err)
 	}

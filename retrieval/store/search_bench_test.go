@@ -11,7 +11,8 @@ import (
 )
 
 // BenchmarkSearchHybrid measures the assistant's search (the hybrid query in the asker's
-// language) over 10,000 synthetic passages, and the exact vector search it approximates.
+// language, and the term statistics that judge its result) over 10,000 synthetic passages, and
+// the exact vector search it approximates.
 func BenchmarkSearchHybrid(b *testing.B) {
 	ctx := context.Background()
 	st, ix, queries := loadSynthetic(b, 10_000, 200)
@@ -20,6 +21,18 @@ func BenchmarkSearchHybrid(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			if _, err := st.SearchHybrid(ctx, searches[i%len(searches)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	// The relevance judgement's document frequencies of the question's words, run after every
+	// hybrid search.
+	b.Run("term stats", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			q := searches[i%len(searches)]
+			if _, err := st.TermStats(ctx, ix, q.TermsLanguage, q.Terms, q.Prefix); err != nil {
 				b.Fatal(err)
 			}
 			i++

@@ -2,6 +2,7 @@ package alexa
 
 import (
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,9 @@ import (
 	"github.com/nyisverige/lots/ingest/ingesttest"
 	"github.com/nyisverige/lots/retrieval"
 )
+
+// citationMarker matches a numbered citation as an answer writes it: [1], [1, 2], [1–3].
+var citationMarker = regexp.MustCompile(`\[\d+(?:\s*[,–-]\s*\d+)*\]`)
 
 // The captured-format requests under testdata, signed and verified, answered by the real
 // assistant from the crawled demo corpus.

@@ -119,20 +119,20 @@ type alexaResponse struct {
 	Version           string            `json:"version"`
 	SessionAttributes map[string]string `json:"sessionAttributes"`
 	Response          struct {
-		OutputSpeech *speech `json:"outputSpeech"`
+		OutputSpeech *spokenOutput `json:"outputSpeech"`
 		Card         *struct {
 			Type    string `json:"type"`
 			Title   string `json:"title"`
 			Content string `json:"content"`
 		} `json:"card"`
 		Reprompt *struct {
-			OutputSpeech speech `json:"outputSpeech"`
+			OutputSpeech spokenOutput `json:"outputSpeech"`
 		} `json:"reprompt"`
 		ShouldEndSession *bool `json:"shouldEndSession"`
 	} `json:"response"`
 }
 
-type speech struct {
+type spokenOutput struct {
 	Type string `json:"type"`
 	SSML string `json:"ssml"`
 }
@@ -444,6 +444,13 @@ func TestSpokenAnswer(t *testing.T) {
 	t.Run("markers and whitespace", func(t *testing.T) {
 		got := spokenAnswer("Intro:\n\n  One  sentence [1] and\nanother [2].\n\n\n\nLast [1,2] [3]")
 		want := []string{"Intro:", "One sentence and another.", "Last"}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
+	t.Run("citation ranges and emphasis", func(t *testing.T) {
+		got := spokenAnswer("Bring **your passport** [1–2].\n\n[3]\n\n# Fees [1, 3]")
+		want := []string{"Bring your passport.", "Fees"}
 		if strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Fatalf("got %q, want %q", got, want)
 		}

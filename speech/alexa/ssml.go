@@ -2,12 +2,12 @@ package alexa
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/nyisverige/lots/assistant"
+	"github.com/nyisverige/lots/speech"
 )
 
 // Alexa's limits: at most 8,000 characters of SSML per output speech, and of title and content
@@ -16,10 +16,6 @@ const (
 	maxSpokenAnswer = 6000
 	maxCardContent  = 4000
 )
-
-// citationMarker matches the numbered citations of an answer, [1] or [1, 2], which a listener
-// cannot follow: the card carries the sources instead.
-var citationMarker = regexp.MustCompile(`\s*\[\d+(?:\s*,\s*\d+)*\]`)
 
 // ssml wraps paragraphs of plain text in <speak>, one <p> each, escaped.
 func ssml(paragraphs ...string) string {
@@ -52,13 +48,14 @@ func escape(s string) string {
 	return xmlEscaper.Replace(s)
 }
 
-// spokenAnswer turns an answer's text into paragraphs to speak: citation markers removed, and
-// cut at a sentence end when it is too long to speak (the card holds the sources).
+// spokenAnswer turns an answer's text into paragraphs to speak, as every voice channel speaks
+// them (speech.Speakable: without citation markers, which a listener cannot follow, nor markdown
+// emphasis), cut at a sentence end when it is too long to speak (the card holds the sources).
 func spokenAnswer(answer string) []string {
 	var out []string
 	budget := maxSpokenAnswer
 	for _, p := range strings.Split(answer, "\n\n") {
-		p = strings.Join(strings.Fields(citationMarker.ReplaceAllString(p, "")), " ")
+		p = speech.Speakable(p)
 		if p == "" {
 			continue
 		}
