@@ -124,7 +124,13 @@ func (a *Assistant) Stream(ctx context.Context, q Question, fn StreamFunc) (Answ
 	if !slices.Contains(retrieval.Languages, lang) {
 		lang = a.detect(text)
 	}
-	res, err := a.searcher.Search(ctx, retrieval.Query{Text: text, Language: lang, Limit: 8})
+	// One index version for the whole question, its follow-up search included, even when a
+	// steward publishes another meanwhile; and one lookup of the live version.
+	searcher, err := a.searcher.Pinned(ctx)
+	if err != nil {
+		return Answer{}, fmt.Errorf("answer: %w", err)
+	}
+	res, err := searcher.Search(ctx, retrieval.Query{Text: text, Language: lang, Limit: 8})
 	if err != nil {
 		return Answer{}, fmt.Errorf("answer: %w", err)
 	}
@@ -132,7 +138,7 @@ func (a *Assistant) Stream(ctx context.Context, q Question, fn StreamFunc) (Answ
 		// A follow-up ("and what do I bring?") says too little alone: it leans on the topic of
 		// the question before it. A question that the passages cover well on its own is a new
 		// topic, and is not dragged back to the last one.
-		withTopic, err := a.searcher.Search(ctx, retrieval.Query{Text: prev + "\n" + text, Language: lang, Limit: 8})
+		withTopic, err := searcher.Search(ctx, retrieval.Query{Text: prev + "\n" + text, Language: lang, Limit: 8})
 		if err != nil {
 			return Answer{}, fmt.Errorf("answer: %w", err)
 		}
